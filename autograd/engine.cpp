@@ -1,0 +1,253 @@
+// The reverse walk over the tape. The tape is in creation order, which is a topological order,
+// so backward is one loop from the highest output's index down: no graph search, no recursion.
+
+#include "autograd/engine.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "autograd/grad_mode.hpp"
+#include "autograd/op.hpp"
+#include "autograd/tape.hpp"
+#include "ops/arithmetic.hpp"
+#include "ops/creation.hpp"
+#include "ops/kernels.hpp"
+
+namespace tg {
+
+namespace {
+
+// slot += g. In place when nothing else can see slot's buffer and no graph is being built;
+// otherwise through the differentiable add.
+void accumulate(Tensor& slot, const Tensor& g, bool create_graph) {
+    if (!slot.defined()) {
+        slot = g;
+        return;
+    }
+    detail::TensorImpl* s = slot.impl();
+    if (!create_graph && s->refs.load() == 1 && s->is_leaf && !s->tangent.defined() &&
+        !g.tangent().defined() && slot.dtype() == g.dtype() && slot.shape() == g.shape()) {
+        kernels::dispatch(slot.dtype(), [&](auto tag) {
+            using T = decltype(tag);
+            T* p = std::get<xt::xarray<T>>(s->value).data();
+            const T* q = g.array<T>().data();
+            const std::size_t n = g.numel();
+            for (std::size_t i = 0; i < n; ++i) p[i] += q[i];
+        });
+        ++s->version;
+        return;
+    }
+    slot = add(slot, g);
+}
+
+Tensor run_hooks(detail::TensorImpl* t, Tensor g) {
+    for (auto& hook : t->extras->hooks) {
+        Tensor replaced = hook(g);
+        if (replaced.defined()) {
+            if (replaced.shape() != g.shape() || replaced.dtype() != g.dtype()) {
+                throw GraphError("a gradient hook returned " + std::string(dtype_name(replaced.dtype())) +
+                                 shape_str(replaced.shape()) + " for a gradient of " +
+                                 dtype_name(g.dtype()) + shape_str(g.shape()));
+            }
+            g = std::move(replaced);
+        }
+    }
+    return g;
+}
+
+struct Wanted {
+    std::uint32_t node;
+    std::size_t slot;
+};
+
+// The walk shared by backward() and grad(). With `wanted` (grad), the complete gradient of
+// each wanted node is written to results and leaves' .grad() is untouched; without it
+// (backward), gradients accumulate into leaves.
+void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+          const GradOptions& opts, std::vector<Wanted>* wanted, std::vector<Tensor>* results) {
+    const char* who = wanted ? "grad" : "backward";
+    Tape& tape = Tape::current();
+    if (outputs.empty()) throw ValueError(std::string(who) + ": no outputs given");
+    if (!grad_outputs.empty() && grad_outputs.size() != outputs.size()) {
+        throw ValueError(std::string(who) + ": " + std::to_string(grad_outputs.size()) +
+                         " grad_outputs for " + std::to_string(outputs.size()) + " outputs");
+    }
+    std::uint32_t hi = 0;
+    for (std::size_t k = 0; k < outputs.size(); ++k) {
+        const Tensor& y = outputs[k];
+        if (!y.defined()) throw ValueError(std::string(who) + ": output " + std::to_string(k) + " is undefined");
+        if (!y.requires_grad()) {
+            throw GraphError(std::string(who) + ": output " + std::to_string(k) + " " +
+                             shape_str(y.shape()) +
+                             " does not require grad (no input of the ops that made it requires "
+                             "grad, or it was computed under NoGradGuard)");
+        }
+        if (!tape.links(y.impl())) {
+            if (y.is_leaf()) continue;  // a leaf output: handled below
+            throw StaleTensorError(std::string(who) + ": output " + std::to_string(k) +
+                                   " was recorded on a tape that has since been reset, or on "
+                                   "another thread's tape");
+        }
+        hi = std::max(hi, y.impl()->node);
+    }
+    // Seeds.
+    std::vector<Tensor> seeds(outputs.size());
+    for (std::size_t k = 0; k < outputs.size(); ++k) {
+        const Tensor& y = outputs[k];
+        if (!grad_outputs.empty() && grad_outputs[k].defined()) {
+            const Tensor& s = grad_outputs[k];
+            if (s.shape() != y.shape() || s.dtype() != y.dtype()) {
+                throw ShapeError(std::string(who) + ": grad_output " + std::to_string(k) + " is " +
+                                 dtype_name(s.dtype()) + shape_str(s.shape()) + " but output is " +
+                                 dtype_name(y.dtype()) + shape_str(y.shape()));
+            }
+            seeds[k] = s;
+        } else if (y.numel() == 1) {
+            seeds[k] = ones_like(y);
+        } else {
+            throw GraphError(std::string(who) + ": output " + std::to_string(k) + " has shape " +
+                             shape_str(y.shape()) +
+                             "; a non-scalar output needs grad_outputs of the same shape");
+        }
+        if (!tape.links(y.impl())) tape.input_node(y.impl(), who);  // a leaf as its own output
+        hi = std::max(hi, y.impl()->node);
+    }
+
+    std::uint32_t lo = 0;
+    if (wanted) {
+        for (auto& w : *wanted) lo = w.node;  // sorted descending: the last is the lowest
+        if (wanted->empty()) lo = hi + 1;
+    }
+    std::vector<Tensor> G(static_cast<std::size_t>(hi) + 1);
+    for (std::size_t k = 0; k < outputs.size(); ++k) accumulate(G[outputs[k].impl()->node], seeds[k], false);
+
+    const bool create = opts.create_graph();
+    struct RestoreGradMode {
+        bool previous = grad_enabled();
+        ~RestoreGradMode() { set_grad_enabled(previous); }
+    } restore;
+    set_grad_enabled(create);
+
+    std::vector<std::uint32_t> visited;
+    std::vector<Tensor> grad_in;
+    std::vector<char> needs;
+    std::size_t next_wanted = 0;
+    for (std::int64_t i = hi; i >= static_cast<std::int64_t>(lo); --i) {
+        Tensor& slot = G[static_cast<std::size_t>(i)];
+        if (!slot.defined()) continue;
+        Node& n = tape.node(static_cast<std::size_t>(i));
+        Tensor g = std::move(slot);
+        detail::TensorImpl* t = n.out;
+        if (t->extras) {
+            if (!t->extras->hooks.empty()) g = run_hooks(t, std::move(g));
+            if (t->extras->retain_grad && !wanted) t->grad = g;
+        }
+        bool captured = false;
+        while (wanted && next_wanted < wanted->size() && (*wanted)[next_wanted].node == i) {
+            (*results)[(*wanted)[next_wanted].slot] = g;
+            ++next_wanted;
+            captured = true;
+        }
+        if (n.op == nullptr) {  // a leaf
+            if (!wanted) accumulate(t->grad, g, create);
+            continue;
+        }
+        if (captured && i == static_cast<std::int64_t>(lo)) continue;  // nothing wanted below
+        if (n.state == NodeState::freed) {
+            throw FreedGraphError(std::string(who) + ": the graph through '" + n.op->name +
+                                  "' was freed by an earlier backward; pass "
+                                  "GradOptions().retain_graph(true) to the first one");
+        }
+        const std::size_t nin = n.inputs.size();
+        needs.assign(nin, 0);
+        for (std::size_t k = 0; k < nin; ++k) {
+            detail::TensorImpl* in = n.inputs[k].impl();
+            if (in->version != n.versions[k]) {
+                throw GraphError(std::string(who) + ": input " + std::to_string(k) + " of '" +
+                                 n.op->name + "' was modified in place after it was recorded");
+            }
+            needs[k] = in->requires_grad ? 1 : 0;
+        }
+        grad_in.assign(nin, Tensor());
+        const Tensor out = Tensor::share(t);
+        OpCall call(*n.op, n.inputs.data(), nin, out, n.scalar, n.ints.data(), n.ints.size(),
+                    needs.data());
+        n.op->vjp(call, g, grad_in.data());
+        visited.push_back(static_cast<std::uint32_t>(i));
+        for (std::size_t k = 0; k < nin; ++k) {
+            if (!needs[k] || !grad_in[k].defined()) continue;
+            const Tensor& x = n.inputs[k];
+            const Tensor& gk = grad_in[k];
+            if (gk.shape() != x.shape() || gk.dtype() != x.dtype()) {
+                throw GraphError(std::string("the vjp of '") + n.op->name + "' returned " +
+                                 dtype_name(gk.dtype()) + shape_str(gk.shape()) +
+                                 " as the gradient of input " + std::to_string(k) + ", which is " +
+                                 dtype_name(x.dtype()) + shape_str(x.shape()));
+            }
+            if (anomaly_enabled()) {
+                detail::check_finite(gk, std::string("backward of '") + n.op->name +
+                                             "': the gradient of input " + std::to_string(k));
+            }
+            detail::TensorImpl* in = x.impl();
+            if (!tape.links(in)) {
+                throw StaleTensorError(std::string(who) + ": input " + std::to_string(k) + " of '" +
+                                       n.op->name + "' is no longer on this tape");
+            }
+            if (in->node < lo) continue;
+            accumulate(G[in->node], gk, create);
+        }
+    }
+    G.clear();
+    if (!opts.retain_graph()) {
+        for (std::uint32_t i : visited) tape.free_saved(i);
+    }
+}
+
+}  // namespace
+
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+              const GradOptions& options) {
+    walk(outputs, grad_outputs, options, nullptr, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, const GradOptions& options) {
+    Tape& tape = Tape::current();
+    std::vector<Wanted> wanted;
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        const Tensor& x = inputs[k];
+        if (!x.defined()) throw ValueError("grad: input " + std::to_string(k) + " is undefined");
+        if (!x.requires_grad()) {
+            throw GraphError("grad: input " + std::to_string(k) + " " + shape_str(x.shape()) +
+                             " does not require grad; call requires_grad_() on it before "
+                             "computing the outputs");
+        }
+        if (tape.links(x.impl())) {
+            wanted.push_back({x.impl()->node, k});
+        } else if (!x.is_leaf()) {
+            throw StaleTensorError("grad: input " + std::to_string(k) +
+                                   " was recorded on a tape that has since been reset");
+        }
+    }
+    std::sort(wanted.begin(), wanted.end(),
+              [](const Wanted& a, const Wanted& b) { return a.node > b.node; });
+    std::vector<Tensor> results(inputs.size());
+    walk(outputs, grad_outputs, options, &wanted, &results);
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        if (!results[k].defined() && !options.allow_unused()) {
+            throw GraphError("grad: input " + std::to_string(k) + " " +
+                             shape_str(inputs[k].shape()) +
+                             " was not used to compute the outputs; pass "
+                             "GradOptions().allow_unused(true) to get an undefined gradient");
+        }
+    }
+    return results;
+}
+
+void Tensor::backward(const Tensor& grad_output, const GradOptions& opts) const {
+    tg::backward({*this}, grad_output.defined() ? std::vector<Tensor>{grad_output}
+                                                : std::vector<Tensor>{},
+                 opts);
+}
+
+}  // namespace tg

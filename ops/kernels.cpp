@@ -1,0 +1,112 @@
+#include "ops/kernels.hpp"
+
+namespace tg {
+
+std::string shape_str(const Shape& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(shape[i]);
+    }
+    return s + "]";
+}
+
+namespace kernels {
+
+std::size_t numel_of(const Shape& shape) {
+    std::size_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+}
+
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
+    if (a.dtype() != b.dtype()) {
+        throw DTypeError(std::string(op) + ": cannot mix " + dtype_name(a.dtype()) + " " +
+                         shape_str(a.shape()) + " and " + dtype_name(b.dtype()) + " " +
+                         shape_str(b.shape()) + "; convert one with to_dtype()");
+    }
+}
+
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+    const std::size_t nd = std::max(a.size(), b.size());
+    Shape out(nd);
+    for (std::size_t k = 0; k < nd; ++k) {
+        const std::size_t da = k < a.size() ? a[a.size() - 1 - k] : 1;
+        const std::size_t db = k < b.size() ? b[b.size() - 1 - k] : 1;
+        if (da != db && da != 1 && db != 1) {
+            throw ShapeError(std::string(op) + ": shapes " + shape_str(a) + " and " +
+                             shape_str(b) + " cannot be broadcast together");
+        }
+        out[nd - 1 - k] = da == 1 ? db : da;
+    }
+    return out;
+}
+
+std::size_t normalize_axis(const char* op, std::int64_t axis, std::size_t rank) {
+    const auto r = static_cast<std::int64_t>(rank);
+    if (axis < -r || axis >= r) {
+        throw ValueError(std::string(op) + ": axis " + std::to_string(axis) +
+                         " is out of range for a tensor of rank " + std::to_string(rank));
+    }
+    return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
+}
+
+std::vector<std::size_t> strides_of(const Shape& shape) {
+    std::vector<std::size_t> s(shape.size());
+    std::size_t stride = 1;
+    for (std::size_t k = shape.size(); k-- > 0;) {
+        s[k] = stride;
+        stride *= shape[k];
+    }
+    return s;
+}
+
+template <class T>
+xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce) {
+    using Acc = double;
+    const Shape& shape = x.shape();
+    const std::size_t nd = shape.size();
+    Shape out_shape(nd);
+    for (std::size_t d = 0; d < nd; ++d) out_shape[d] = reduce[d] ? 1 : shape[d];
+    const std::size_t out_n = numel_of(out_shape);
+    std::vector<Acc> acc(out_n, Acc(0));
+    const T* p = x.data();
+    const std::size_t total = x.size();
+    if (total > 0 && nd > 0) {
+        // Walk x in order; the output offset follows with stride 0 on reduced axes.
+        std::vector<std::size_t> ost = broadcast_strides(out_shape, shape);
+        const std::size_t inner = shape[nd - 1];
+        const std::size_t inner_stride = ost[nd - 1];
+        std::vector<std::size_t> index(nd, 0);
+        std::size_t off = 0;
+        for (std::size_t done = 0; done < total; done += inner) {
+            const T* row = p + done;
+            if (inner_stride == 0) {
+                Acc s = 0;
+                for (std::size_t j = 0; j < inner; ++j) s += row[j];
+                acc[off] += s;
+            } else {
+                Acc* o = acc.data() + off;
+                for (std::size_t j = 0; j < inner; ++j) o[j] += row[j];
+            }
+            for (std::size_t d = nd - 1; d-- > 0;) {
+                ++index[d];
+                off += ost[d];
+                if (index[d] < shape[d]) break;
+                off -= ost[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+    } else if (total > 0) {
+        acc[0] = p[0];
+    }
+    auto r = uninitialized<T>(out_shape);
+    for (std::size_t i = 0; i < out_n; ++i) r.data()[i] = static_cast<T>(acc[i]);
+    return r;
+}
+
+template xt::xarray<float> reduce_sum(const xt::xarray<float>&, const std::vector<bool>&);
+template xt::xarray<double> reduce_sum(const xt::xarray<double>&, const std::vector<bool>&);
+
+}  // namespace kernels
+}  // namespace tg

@@ -1,0 +1,214 @@
+#pragma once
+// Internal: the array loops behind the ops. Ops pick the element type once with dispatch(),
+// then run a plain loop over contiguous row-major data (xarray's default layout). Plain loops
+// on data() beat xtensor's expression machinery on the small arrays that dominate here.
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+
+namespace tg::kernels {
+
+// Calls f(float{}) or f(double{}) according to d.
+template <class F>
+decltype(auto) dispatch(DType d, F&& f) {
+    if (d == DType::f32) return f(float{});
+    return f(double{});
+}
+
+template <class T>
+xt::xarray<T> uninitialized(const Shape& shape) {
+    return xt::xarray<T>::from_shape(shape);
+}
+
+template <class T>
+xt::xarray<T> filled(const Shape& shape, T value) {
+    auto a = uninitialized<T>(shape);
+    std::fill(a.data(), a.data() + a.size(), value);
+    return a;
+}
+
+std::size_t numel_of(const Shape& shape);
+
+// Throw DTypeError if a and b differ.
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
+// NumPy broadcasting of two shapes; ShapeError naming the op and both shapes.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+// A possibly negative axis, checked against the rank; ValueError if out of range.
+std::size_t normalize_axis(const char* op, std::int64_t axis, std::size_t rank);
+// Row-major strides of a contiguous array of this shape.
+std::vector<std::size_t> strides_of(const Shape& shape);
+
+// Strides of `in` seen from an array of shape `out` that it broadcasts to: 0 on broadcast axes.
+inline std::vector<std::size_t> broadcast_strides(const Shape& in, const Shape& out) {
+    std::vector<std::size_t> s(out.size(), 0);
+    std::size_t stride = 1;
+    for (std::size_t k = 0; k < in.size(); ++k) {
+        const std::size_t d_in = in.size() - 1 - k;
+        const std::size_t d_out = out.size() - 1 - k;
+        s[d_out] = in[d_in] == 1 ? 0 : stride;
+        stride *= in[d_in];
+    }
+    return s;
+}
+
+// out[i] = f(ins[0][i'], ins[1][i''], ...) where each input broadcasts to out's shape.
+template <class T, std::size_t N, class F>
+void broadcast_apply(const std::array<const xt::xarray<T>*, N>& ins, xt::xarray<T>& out, F f) {
+    const Shape& shape = out.shape();
+    T* q = out.data();
+    const std::size_t total = out.size();
+    if (total == 0) return;
+    const std::size_t nd = shape.size();
+    if (nd == 0) {
+        std::array<T, N> v;
+        for (std::size_t k = 0; k < N; ++k) v[k] = ins[k]->data()[0];
+        q[0] = std::apply(f, v);
+        return;
+    }
+    std::array<std::vector<std::size_t>, N> st;
+    std::array<const T*, N> base;
+    for (std::size_t k = 0; k < N; ++k) {
+        st[k] = broadcast_strides(ins[k]->shape(), shape);
+        base[k] = ins[k]->data();
+    }
+    const std::size_t inner = shape[nd - 1];
+    std::vector<std::size_t> index(nd, 0);
+    std::array<std::size_t, N> off{};
+    for (std::size_t done = 0; done < total; done += inner) {
+        for (std::size_t j = 0; j < inner; ++j) {
+            std::array<T, N> v;
+            for (std::size_t k = 0; k < N; ++k) v[k] = base[k][off[k] + j * st[k][nd - 1]];
+            q[done + j] = std::apply(f, v);
+        }
+        // Advance the multi-index over all but the innermost axis.
+        for (std::size_t d = nd - 1; d-- > 0;) {
+            ++index[d];
+            for (std::size_t k = 0; k < N; ++k) off[k] += st[k][d];
+            if (index[d] < shape[d]) break;
+            for (std::size_t k = 0; k < N; ++k) off[k] -= st[k][d] * shape[d];
+            index[d] = 0;
+        }
+    }
+}
+
+// Elementwise map of one tensor.
+template <class F>
+Tensor unary(const Tensor& x, F f) {
+    return dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = x.array<T>();
+        auto r = uninitialized<T>(a.shape());
+        const T* p = a.data();
+        T* q = r.data();
+        const std::size_t n = a.size();
+        for (std::size_t i = 0; i < n; ++i) q[i] = f(p[i]);
+        return Tensor(std::move(r));
+    });
+}
+
+// Elementwise map of two tensors with NumPy broadcasting.
+template <class F>
+Tensor binary(const char* op, const Tensor& x, const Tensor& y, F f) {
+    check_same_dtype(op, x, y);
+    return dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = x.array<T>();
+        const auto& b = y.array<T>();
+        const T* pa = a.data();
+        const T* pb = b.data();
+        if (a.shape() == b.shape()) {
+            auto r = uninitialized<T>(a.shape());
+            T* q = r.data();
+            const std::size_t n = a.size();
+            for (std::size_t i = 0; i < n; ++i) q[i] = f(pa[i], pb[i]);
+            return Tensor(std::move(r));
+        }
+        const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
+        auto r = uninitialized<T>(shape);
+        T* q = r.data();
+        const std::size_t n = r.size();
+        if (b.size() == 1 && shape == a.shape()) {
+            const T v = pb[0];
+            for (std::size_t i = 0; i < n; ++i) q[i] = f(pa[i], v);
+        } else if (a.size() == 1 && shape == b.shape()) {
+            const T v = pa[0];
+            for (std::size_t i = 0; i < n; ++i) q[i] = f(v, pb[i]);
+        } else {
+            broadcast_apply<T, 2>({&a, &b}, r, f);
+        }
+        return Tensor(std::move(r));
+    });
+}
+
+// Sum of x over the axes marked in `reduce` (same rank as x); the result has x's rank with
+// reduced axes of size 1. Accumulates in double for float inputs.
+template <class T>
+xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce);
+
+}  // namespace tg::kernels
+
+namespace tg::kernels {
+
+// dst (contiguous, of `shape`) [i] = src[offset + sum_d index_d(i) * strides[d]].
+template <class T>
+void strided_copy(const T* src, std::size_t offset, const std::vector<std::size_t>& strides,
+                  const Shape& shape, T* dst) {
+    const std::size_t nd = shape.size();
+    const std::size_t total = numel_of(shape);
+    if (total == 0) return;
+    if (nd == 0) {
+        dst[0] = src[offset];
+        return;
+    }
+    const std::size_t inner = shape[nd - 1];
+    const std::size_t is = strides[nd - 1];
+    std::vector<std::size_t> index(nd, 0);
+    std::size_t off = offset;
+    for (std::size_t done = 0; done < total; done += inner) {
+        if (is == 1) {
+            std::copy(src + off, src + off + inner, dst + done);
+        } else {
+            for (std::size_t j = 0; j < inner; ++j) dst[done + j] = src[off + j * is];
+        }
+        for (std::size_t d = nd - 1; d-- > 0;) {
+            ++index[d];
+            off += strides[d];
+            if (index[d] < shape[d]) break;
+            off -= strides[d] * shape[d];
+            index[d] = 0;
+        }
+    }
+}
+
+// dst[offset + sum_d index_d(i) * strides[d]] += src (contiguous, of `shape`) [i].
+template <class T>
+void strided_add(const T* src, const Shape& shape, T* dst, std::size_t offset,
+                 const std::vector<std::size_t>& strides) {
+    const std::size_t nd = shape.size();
+    const std::size_t total = numel_of(shape);
+    if (total == 0) return;
+    if (nd == 0) {
+        dst[offset] += src[0];
+        return;
+    }
+    const std::size_t inner = shape[nd - 1];
+    const std::size_t is = strides[nd - 1];
+    std::vector<std::size_t> index(nd, 0);
+    std::size_t off = offset;
+    for (std::size_t done = 0; done < total; done += inner) {
+        for (std::size_t j = 0; j < inner; ++j) dst[off + j * is] += src[done + j];
+        for (std::size_t d = nd - 1; d-- > 0;) {
+            ++index[d];
+            off += strides[d];
+            if (index[d] < shape[d]) break;
+            off -= strides[d] * shape[d];
+            index[d] = 0;
+        }
+    }
+}
+
+}  // namespace tg::kernels

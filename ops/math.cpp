@@ -1,0 +1,226 @@
+#include "ops/math.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "autograd/grad_mode.hpp"
+#include "autograd/op.hpp"
+#include "ops/arithmetic.hpp"
+#include "ops/broadcast.hpp"
+#include "ops/creation.hpp"
+#include "ops/kernels.hpp"
+
+namespace tg {
+
+namespace {
+
+// Anomaly mode: name the op and the first value outside its domain.
+void check_nonnegative(const char* op, const Tensor& x) {
+    kernels::dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = x.array<T>();
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (a.data()[i] < T(0)) {
+                throw NumericError(std::string(op) + ": input " + std::to_string(a.data()[i]) +
+                                   " at flat index " + std::to_string(i) +
+                                   " is outside the domain x >= 0 (shape " +
+                                   shape_str(x.shape()) + ")");
+            }
+        }
+    });
+}
+
+Tensor zero_like_scalar(const Tensor& t) { return scalar_tensor(0.0, t.dtype()); }
+
+// ---- exp: d/dx = exp(x) = out ---------------------------------------------------------------
+const OpDef kExp{"exp", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, c.out()); },
+                 [](const OpCall& c, const Tensor* t) { return mul(t[0], c.out()); }};
+
+// ---- log: d/dx = 1/x ----------------------------------------------------------------------
+const OpDef kLog{"log", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = div(g, c.in(0)); },
+                 [](const OpCall& c, const Tensor* t) { return div(t[0], c.in(0)); }};
+
+// ---- sqrt: d/dx = 1 / (2 sqrt(x)) = 1 / (2 out) ----------------------------------------------
+const OpDef kSqrt{
+    "sqrt",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = div(g, affine(c.out(), 2, 0)); },
+    [](const OpCall& c, const Tensor* t) { return div(t[0], affine(c.out(), 2, 0)); }};
+
+// ---- abs: d/dx = sign(x) ------------------------------------------------------------------
+const OpDef kAbs{"abs",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, sign(c.in(0))); },
+                 [](const OpCall& c, const Tensor* t) { return mul(t[0], sign(c.in(0))); }};
+
+// ---- sin: d/dx = cos(x) -------------------------------------------------------------------
+const OpDef kSin{"sin",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, cos(c.in(0))); },
+                 [](const OpCall& c, const Tensor* t) { return mul(t[0], cos(c.in(0))); }};
+
+// ---- cos: d/dx = -sin(x) ------------------------------------------------------------------
+const OpDef kCos{
+    "cos", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = neg(mul(g, sin(c.in(0)))); },
+    [](const OpCall& c, const Tensor* t) { return neg(mul(t[0], sin(c.in(0)))); }};
+
+// ---- tanh: d/dx = 1 - tanh(x)^2 = 1 - out^2 --------------------------------------------------
+Tensor tanh_derivative(const Tensor& out) { return affine(square(out), -1, 1); }
+const OpDef kTanh{
+    "tanh",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, tanh_derivative(c.out())); },
+    [](const OpCall& c, const Tensor* t) { return mul(t[0], tanh_derivative(c.out())); }};
+
+// ---- sigmoid: d/dx = s (1 - s) with s = out -------------------------------------------------
+Tensor sigmoid_derivative(const Tensor& s) { return mul(s, affine(s, -1, 1)); }
+const OpDef kSigmoid{
+    "sigmoid",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, sigmoid_derivative(c.out())); },
+    [](const OpCall& c, const Tensor* t) { return mul(t[0], sigmoid_derivative(c.out())); }};
+
+// ---- relu: d/dx = [x > 0] -----------------------------------------------------------------
+const OpDef kRelu{
+    "relu", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, gt(c.in(0), 0.0)); },
+    [](const OpCall& c, const Tensor* t) { return mul(t[0], gt(c.in(0), 0.0)); }};
+
+// ---- leaky_relu: d/dx = [x > 0] + slope [x <= 0] ---------------------------------------------
+Tensor leaky_derivative(const OpCall& c) {
+    const double s = c.scalar();
+    return affine(gt(c.in(0), 0.0), 1 - s, s);
+}
+const OpDef kLeakyRelu{
+    "leaky_relu",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, leaky_derivative(c)); },
+    [](const OpCall& c, const Tensor* t) { return mul(t[0], leaky_derivative(c)); }};
+
+// ---- softplus: d/dx = sigmoid(x) ----------------------------------------------------------
+const OpDef kSoftplus{
+    "softplus",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, sigmoid(c.in(0))); },
+    [](const OpCall& c, const Tensor* t) { return mul(t[0], sigmoid(c.in(0))); }};
+
+// ---- where: mask ? a : b. The mask (input 0) gets no gradient. -----------------------------
+const OpDef kWhere{
+    "where",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        const Tensor zero = zero_like_scalar(g);
+        if (c.needs_grad(1)) gi[1] = sum_to(where(c.in(0), g, zero), c.in(1).shape());
+        if (c.needs_grad(2)) gi[2] = sum_to(where(c.in(0), zero, g), c.in(2).shape());
+    },
+    [](const OpCall& c, const Tensor* t) {
+        const Tensor zero = zero_like_scalar(c.out());
+        return broadcast_to(where(c.in(0), t[1].defined() ? t[1] : zero, t[2].defined() ? t[2] : zero),
+                            c.out().shape());
+    }};
+
+template <class F>
+Tensor unary_op(const OpDef& op, const Tensor& x, F f) {
+    return record(op, kernels::unary(x, f), {x});
+}
+
+template <class F>
+Tensor mask_of(const char* op, const Tensor& a, const Tensor& b, F f) {
+    return kernels::binary(op, a, b, [f](auto x, auto y) {
+        using T = decltype(x);
+        return f(x, y) ? T(1) : T(0);
+    });
+}
+
+}  // namespace
+
+Tensor exp(const Tensor& x) { return unary_op(kExp, x, [](auto v) { return std::exp(v); }); }
+
+Tensor log(const Tensor& x) {
+    if (anomaly_enabled()) check_nonnegative("log", x);
+    return unary_op(kLog, x, [](auto v) { return std::log(v); });
+}
+
+Tensor sqrt(const Tensor& x) {
+    if (anomaly_enabled()) check_nonnegative("sqrt", x);
+    return unary_op(kSqrt, x, [](auto v) { return std::sqrt(v); });
+}
+
+Tensor abs(const Tensor& x) { return unary_op(kAbs, x, [](auto v) { return std::abs(v); }); }
+Tensor sin(const Tensor& x) { return unary_op(kSin, x, [](auto v) { return std::sin(v); }); }
+Tensor cos(const Tensor& x) { return unary_op(kCos, x, [](auto v) { return std::cos(v); }); }
+Tensor tanh(const Tensor& x) { return unary_op(kTanh, x, [](auto v) { return std::tanh(v); }); }
+
+Tensor sigmoid(const Tensor& x) {
+    return unary_op(kSigmoid, x, [](auto v) {
+        using T = decltype(v);
+        // Stable on both sides: never exponentiates a large positive number.
+        if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
+        const T e = std::exp(v);
+        return e / (T(1) + e);
+    });
+}
+
+Tensor relu(const Tensor& x) {
+    return unary_op(kRelu, x, [](auto v) { return v > decltype(v)(0) ? v : decltype(v)(0); });
+}
+
+Tensor leaky_relu(const Tensor& x, double slope) {
+    Tensor out = kernels::unary(x, [slope](auto v) {
+        using T = decltype(v);
+        return v > T(0) ? v : static_cast<T>(slope) * v;
+    });
+    return record(kLeakyRelu, std::move(out), {x}, slope);
+}
+
+Tensor softplus(const Tensor& x) {
+    return unary_op(kSoftplus, x, [](auto v) {
+        using T = decltype(v);
+        return std::max(v, T(0)) + std::log1p(std::exp(-std::abs(v)));
+    });
+}
+
+Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
+    kernels::check_same_dtype("where", mask, a);
+    kernels::check_same_dtype("where", a, b);
+    const Shape shape = kernels::broadcast_shapes(
+        "where", kernels::broadcast_shapes("where", mask.shape(), a.shape()), b.shape());
+    Tensor out = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        auto r = kernels::uninitialized<T>(shape);
+        kernels::broadcast_apply<T, 3>({&mask.array<T>(), &a.array<T>(), &b.array<T>()}, r,
+                                       [](T m, T x, T y) { return m != T(0) ? x : y; });
+        return Tensor(std::move(r));
+    });
+    return record(kWhere, std::move(out), {mask, a, b});
+}
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return where(ge(a, b), a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return where(le(a, b), a, b); }
+
+Tensor clamp(const Tensor& x, double lo, double hi) {
+    if (lo > hi) throw ValueError("clamp: lo " + std::to_string(lo) + " > hi " + std::to_string(hi));
+    const Tensor l = scalar_tensor(lo, x.dtype());
+    const Tensor h = scalar_tensor(hi, x.dtype());
+    return minimum(maximum(x, l), h);
+}
+
+Tensor gt(const Tensor& a, const Tensor& b) { return mask_of("gt", a, b, [](auto x, auto y) { return x > y; }); }
+Tensor ge(const Tensor& a, const Tensor& b) { return mask_of("ge", a, b, [](auto x, auto y) { return x >= y; }); }
+Tensor lt(const Tensor& a, const Tensor& b) { return mask_of("lt", a, b, [](auto x, auto y) { return x < y; }); }
+Tensor le(const Tensor& a, const Tensor& b) { return mask_of("le", a, b, [](auto x, auto y) { return x <= y; }); }
+Tensor eq(const Tensor& a, const Tensor& b) { return mask_of("eq", a, b, [](auto x, auto y) { return x == y; }); }
+
+Tensor gt(const Tensor& a, double b) {
+    return kernels::unary(a, [b](auto x) {
+        using T = decltype(x);
+        return x > static_cast<T>(b) ? T(1) : T(0);
+    });
+}
+
+Tensor lt(const Tensor& a, double b) {
+    return kernels::unary(a, [b](auto x) {
+        using T = decltype(x);
+        return x < static_cast<T>(b) ? T(1) : T(0);
+    });
+}
+
+Tensor sign(const Tensor& x) {
+    return kernels::unary(x, [](auto v) {
+        using T = decltype(v);
+        return static_cast<T>((T(0) < v) - (v < T(0)));
+    });
+}
+
+}  // namespace tg

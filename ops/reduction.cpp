@@ -1,0 +1,197 @@
+#include "ops/reduction.hpp"
+
+#include <string>
+
+#include "autograd/op.hpp"
+#include "ops/arithmetic.hpp"
+#include "ops/broadcast.hpp"
+#include "ops/kernels.hpp"
+#include "ops/shape.hpp"
+
+namespace tg {
+
+namespace {
+
+// The input's shape with reduced axes set to 1: the shape a gradient is reshaped to before it
+// is broadcast back.
+Shape kept_shape(const Shape& in, const OpCall& c, std::size_t first_axis) {
+    Shape s = in;
+    for (std::size_t i = first_axis; i < c.num_ints(); ++i) s[static_cast<std::size_t>(c.ints(i))] = 1;
+    return s;
+}
+
+// Attributes of sum: [keepdims, axes...].
+const OpDef kSum{
+    "sum",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        const Shape& in = c.in(0).shape();
+        gi[0] = broadcast_to(reshape(g, kept_shape(in, c, 1)), in);
+    },
+    [](const OpCall& c, const Tensor* t) {
+        return sum(t[0], Dims(c.int_list(1, c.num_ints() - 1)), c.ints(0) != 0);
+    }};
+
+// Attributes of max: [keepdims, axis].
+const OpDef kMax{
+    "max",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        const Tensor& x = c.in(0);
+        gi[0] = mul(argmax_mask(x, c.ints(1)), reshape(g, kept_shape(x.shape(), c, 1)));
+    },
+    [](const OpCall& c, const Tensor* t) {
+        return sum(mul(argmax_mask(c.in(0), c.ints(1)), t[0]), {c.ints(1)}, c.ints(0) != 0);
+    }};
+
+std::vector<bool> axis_flags(const char* op, const Tensor& x, const Dims& axes,
+                             std::vector<std::int64_t>& sorted) {
+    std::vector<bool> flags(x.dim(), false);
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const std::size_t a = kernels::normalize_axis(op, axes[i], x.dim());
+        if (flags[a]) throw ValueError(std::string(op) + ": axis " + std::to_string(axes[i]) + " given twice");
+        flags[a] = true;
+    }
+    for (std::size_t a = 0; a < flags.size(); ++a)
+        if (flags[a]) sorted.push_back(static_cast<std::int64_t>(a));
+    return flags;
+}
+
+Shape reduced_shape(const Shape& in, const std::vector<bool>& flags, bool keepdims) {
+    Shape s;
+    for (std::size_t d = 0; d < in.size(); ++d) {
+        if (!flags[d])
+            s.push_back(in[d]);
+        else if (keepdims)
+            s.push_back(1);
+    }
+    return s;
+}
+
+// For one axis: how many slices, how long each is, and the stride between its elements.
+struct AxisWalk {
+    std::size_t outer, len, inner;
+};
+
+AxisWalk walk_of(const Shape& s, std::size_t axis) {
+    AxisWalk w{1, s[axis], 1};
+    for (std::size_t d = 0; d < axis; ++d) w.outer *= s[d];
+    for (std::size_t d = axis + 1; d < s.size(); ++d) w.inner *= s[d];
+    return w;
+}
+
+void check_nonempty_axis(const char* op, const Tensor& x, std::size_t axis) {
+    if (x.shape()[axis] == 0) {
+        throw ValueError(std::string(op) + ": axis " + std::to_string(axis) + " of " +
+                         shape_str(x.shape()) + " is empty");
+    }
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x) {
+    std::vector<std::int64_t> all(x.dim());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int64_t>(i);
+    return sum(x, Dims(std::move(all)), false);
+}
+
+Tensor sum(const Tensor& x, const Dims& axes, bool keepdims) {
+    std::vector<std::int64_t> attrs{keepdims ? 1 : 0};
+    const std::vector<bool> flags = axis_flags("sum", x, axes, attrs);
+    const Shape shape = reduced_shape(x.shape(), flags, keepdims);
+    Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        auto r = kernels::reduce_sum(x.array<T>(), flags);
+        r.reshape(shape);
+        return Tensor(std::move(r));
+    });
+    return record(kSum, std::move(out), {x}, Attrs(attrs));
+}
+
+Tensor mean(const Tensor& x) {
+    if (x.numel() == 0) throw ValueError("mean: the tensor " + shape_str(x.shape()) + " is empty");
+    return affine(sum(x), 1.0 / static_cast<double>(x.numel()), 0);
+}
+
+Tensor mean(const Tensor& x, const Dims& axes, bool keepdims) {
+    Tensor s = sum(x, axes, keepdims);
+    const std::size_t count = x.numel() / std::max<std::size_t>(s.numel(), 1);
+    if (count == 0) throw ValueError("mean: reducing an empty axis of " + shape_str(x.shape()));
+    return affine(s, 1.0 / static_cast<double>(count), 0);
+}
+
+Tensor max(const Tensor& x, std::int64_t axis_in, bool keepdims) {
+    const std::size_t axis = kernels::normalize_axis("max", axis_in, x.dim());
+    check_nonempty_axis("max", x, axis);
+    std::vector<bool> flags(x.dim(), false);
+    flags[axis] = true;
+    const Shape shape = reduced_shape(x.shape(), flags, keepdims);
+    Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = x.array<T>();
+        const AxisWalk w = walk_of(a.shape(), axis);
+        auto r = kernels::uninitialized<T>(shape);
+        T* q = r.data();
+        for (std::size_t o = 0; o < w.outer; ++o) {
+            const T* base = a.data() + o * w.len * w.inner;
+            T* dst = q + o * w.inner;
+            std::copy(base, base + w.inner, dst);
+            for (std::size_t k = 1; k < w.len; ++k) {
+                const T* row = base + k * w.inner;
+                for (std::size_t i = 0; i < w.inner; ++i) dst[i] = row[i] > dst[i] ? row[i] : dst[i];
+            }
+        }
+        return Tensor(std::move(r));
+    });
+    return record(kMax, std::move(out), {x},
+                  Attrs({keepdims ? 1 : 0, static_cast<std::int64_t>(axis)}));
+}
+
+Tensor min(const Tensor& x, std::int64_t axis, bool keepdims) {
+    return neg(max(neg(x), axis, keepdims));
+}
+
+Tensor argmax_mask(const Tensor& x, std::int64_t axis_in) {
+    const std::size_t axis = kernels::normalize_axis("argmax_mask", axis_in, x.dim());
+    check_nonempty_axis("argmax_mask", x, axis);
+    return kernels::dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = x.array<T>();
+        const AxisWalk w = walk_of(a.shape(), axis);
+        auto r = kernels::filled<T>(a.shape(), T(0));
+        for (std::size_t o = 0; o < w.outer; ++o) {
+            const T* base = a.data() + o * w.len * w.inner;
+            for (std::size_t i = 0; i < w.inner; ++i) {
+                std::size_t best = 0;
+                for (std::size_t k = 1; k < w.len; ++k)
+                    if (base[k * w.inner + i] > base[best * w.inner + i]) best = k;
+                r.data()[o * w.len * w.inner + best * w.inner + i] = T(1);
+            }
+        }
+        return Tensor(std::move(r));
+    });
+}
+
+Tensor argmax(const Tensor& x, std::int64_t axis_in) {
+    const std::size_t axis = kernels::normalize_axis("argmax", axis_in, x.dim());
+    check_nonempty_axis("argmax", x, axis);
+    std::vector<bool> flags(x.dim(), false);
+    flags[axis] = true;
+    const Shape shape = reduced_shape(x.shape(), flags, false);
+    return kernels::dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = x.array<T>();
+        const AxisWalk w = walk_of(a.shape(), axis);
+        auto r = kernels::uninitialized<T>(shape);
+        for (std::size_t o = 0; o < w.outer; ++o) {
+            const T* base = a.data() + o * w.len * w.inner;
+            for (std::size_t i = 0; i < w.inner; ++i) {
+                std::size_t best = 0;
+                for (std::size_t k = 1; k < w.len; ++k)
+                    if (base[k * w.inner + i] > base[best * w.inner + i]) best = k;
+                r.data()[o * w.inner + i] = static_cast<T>(best);
+            }
+        }
+        return Tensor(std::move(r));
+    });
+}
+
+}  // namespace tg

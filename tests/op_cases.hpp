@@ -1,0 +1,210 @@
+#pragma once
+// Every primitive and composite op, applied over the shape families the tests cover: scalar,
+// vector, matrix, 4-D, broadcasting on either side, and size-1 axes. Inputs are seeded and kept
+// inside each op's domain. Shared by the gradcheck, jvp and float-agreement tests.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "helpers.hpp"
+
+namespace tgtest {
+
+struct OpCase {
+    std::string name;
+    tg::TensorFunction f;
+    std::vector<Tensor> inputs;  // float64; those that require grad are differentiated
+};
+
+inline std::string shapes_str(const std::vector<Shape>& shapes) {
+    std::string s;
+    for (const auto& sh : shapes) s += (s.empty() ? "" : " ") + tg::shape_str(sh);
+    return s;
+}
+
+inline std::vector<OpCase> all_op_cases() {
+    using namespace tg;
+    Generator gen(20261127);
+    std::vector<OpCase> cases;
+    auto add_case = [&](const std::string& name, const std::vector<Shape>& shapes,
+                        const std::vector<Domain>& domains, TensorFunction f) {
+        std::vector<Tensor> in;
+        for (std::size_t i = 0; i < shapes.size(); ++i) in.push_back(leaf(shapes[i], domains[i], gen));
+        cases.push_back({name + " " + shapes_str(shapes), std::move(f), std::move(in)});
+    };
+
+    // ---- unary elementwise, over every unary shape family ----
+    const std::vector<Shape> unary_shapes{{}, {5}, {3, 4}, {2, 3, 2, 2}, {1, 3, 1}};
+    struct Unary {
+        const char* name;
+        Domain domain;
+        std::function<Tensor(const Tensor&)> f;
+    };
+    const std::vector<Unary> unaries{
+        {"neg", Domain::any, [](const Tensor& x) { return -x; }},
+        {"exp", Domain::any, [](const Tensor& x) { return exp(x); }},
+        {"log", Domain::positive, [](const Tensor& x) { return log(x); }},
+        {"sqrt", Domain::positive, [](const Tensor& x) { return sqrt(x); }},
+        {"abs", Domain::away_from_zero, [](const Tensor& x) { return abs(x); }},
+        {"sin", Domain::any, [](const Tensor& x) { return sin(x); }},
+        {"cos", Domain::any, [](const Tensor& x) { return cos(x); }},
+        {"tanh", Domain::any, [](const Tensor& x) { return tanh(x); }},
+        {"sigmoid", Domain::any, [](const Tensor& x) { return sigmoid(x); }},
+        {"relu", Domain::away_from_zero, [](const Tensor& x) { return relu(x); }},
+        {"leaky_relu", Domain::away_from_zero, [](const Tensor& x) { return leaky_relu(x, 0.1); }},
+        {"softplus", Domain::any, [](const Tensor& x) { return softplus(x); }},
+        {"square", Domain::any, [](const Tensor& x) { return square(x); }},
+        {"pow 1.5", Domain::positive, [](const Tensor& x) { return pow(x, 1.5); }},
+        {"pow 3", Domain::any, [](const Tensor& x) { return pow(x, 3.0); }},
+        {"pow -1", Domain::away_from_zero, [](const Tensor& x) { return pow(x, -1.0); }},
+        {"affine", Domain::any, [](const Tensor& x) { return affine(x, -1.5, 0.25); }},
+        {"x / 3", Domain::any, [](const Tensor& x) { return x / 3.0; }},
+        {"2 - x", Domain::any, [](const Tensor& x) { return 2.0 - x; }},
+        {"2 / x", Domain::away_from_zero, [](const Tensor& x) { return 2.0 / x; }},
+        {"clamp", Domain::away_from_zero, [](const Tensor& x) { return clamp(x, -0.9, 0.8); }},
+    };
+    for (const auto& u : unaries) {
+        for (const auto& s : unary_shapes) {
+            auto f = u.f;
+            add_case(u.name, {s}, {u.domain}, [f](const std::vector<Tensor>& in) { return f(in[0]); });
+        }
+    }
+
+    // ---- binary elementwise, over every broadcasting family ----
+    const std::vector<std::pair<Shape, Shape>> binary_shapes{
+        {{}, {}},         {{5}, {5}},       {{3, 4}, {3, 4}}, {{2, 3, 2, 2}, {2, 3, 2, 2}},
+        {{3, 4}, {4}},    {{4}, {3, 4}},    {{3, 1}, {1, 4}}, {{1, 3, 1}, {2, 1, 4}},
+        {{2, 3, 2, 2}, {}}, {{}, {3, 2}},
+    };
+    struct Binary {
+        const char* name;
+        Domain a, b;
+        std::function<Tensor(const Tensor&, const Tensor&)> f;
+    };
+    const std::vector<Binary> binaries{
+        {"add", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return a + b; }},
+        {"sub", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return a - b; }},
+        {"mul", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return a * b; }},
+        {"div", Domain::any, Domain::away_from_zero, [](const Tensor& a, const Tensor& b) { return a / b; }},
+        {"pow", Domain::positive, Domain::any, [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
+        {"maximum", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
+        {"minimum", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return minimum(a, b); }},
+        {"where", Domain::any, Domain::any,
+         [](const Tensor& a, const Tensor& b) { return where(gt(a, b), mul(a, b), sub(a, b)); }},
+    };
+    for (const auto& b : binaries) {
+        for (const auto& [sa, sb] : binary_shapes) {
+            auto f = b.f;
+            add_case(b.name, {sa, sb}, {b.a, b.b},
+                     [f](const std::vector<Tensor>& in) { return f(in[0], in[1]); });
+        }
+    }
+
+    // ---- reductions ----
+    auto one = [](std::function<Tensor(const Tensor&)> f) {
+        return [f](const std::vector<Tensor>& in) { return f(in[0]); };
+    };
+    add_case("sum all", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return sum(x); }));
+    add_case("sum all", {{}}, {Domain::any}, one([](const Tensor& x) { return sum(x); }));
+    add_case("sum axis 1", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return sum(x, {1}); }));
+    add_case("sum axes 0,2 keepdims", {{2, 3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return sum(x, {0, -1}, true); }));
+    add_case("sum axis size-1", {{1, 3, 1}}, {Domain::any}, one([](const Tensor& x) { return sum(x, {0, 2}); }));
+    add_case("mean all", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return mean(x); }));
+    add_case("mean axis 0", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return mean(x, {0, 3}); }));
+    add_case("max axis 0", {{4, 3}}, {Domain::any}, one([](const Tensor& x) { return max(x, 0); }));
+    add_case("max axis -1 keepdims", {{2, 3, 5}}, {Domain::any}, one([](const Tensor& x) { return max(x, -1, true); }));
+    add_case("max axis 1 of 4-D", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return max(x, 1); }));
+    add_case("min axis 1", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return min(x, 1); }));
+
+    // ---- matrix products ----
+    auto two = [](std::function<Tensor(const Tensor&, const Tensor&)> f) {
+        return [f](const std::vector<Tensor>& in) { return f(in[0], in[1]); };
+    };
+    auto mm = [&](const char* name, Shape a, Shape b, bool ta, bool tb) {
+        add_case(name, {a, b}, {Domain::any, Domain::any},
+                 two([ta, tb](const Tensor& x, const Tensor& y) { return matmul(x, y, ta, tb); }));
+    };
+    mm("matmul", {3, 4}, {4, 2}, false, false);
+    mm("matmul a^T", {4, 3}, {4, 2}, true, false);
+    mm("matmul b^T", {3, 4}, {2, 4}, false, true);
+    mm("matmul a^T b^T", {4, 3}, {2, 4}, true, true);
+    mm("matmul batched", {2, 3, 4}, {2, 4, 5}, false, false);
+    mm("matmul batched a^T", {2, 4, 3}, {2, 4, 5}, true, false);
+    mm("matmul 2-D @ batch", {3, 4}, {2, 4, 5}, false, false);
+    mm("matmul batch @ 2-D", {2, 3, 4}, {4, 5}, false, false);
+    mm("matmul batch @ 2-D b^T", {2, 3, 4}, {5, 4}, false, true);
+    mm("matmul batch 1 @ batch", {1, 3, 4}, {2, 4, 5}, false, false);
+    mm("matmul 1x1", {1, 1}, {1, 1}, false, false);
+
+    // ---- shape ops ----
+    add_case("reshape", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return reshape(x, {4, -1}); }));
+    add_case("reshape to scalar", {{1, 1}}, {Domain::any}, one([](const Tensor& x) { return reshape(x, Dims(std::vector<std::int64_t>{})); }));
+    add_case("permute", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return permute(x, {2, 0, 1}); }));
+    add_case("permute 4-D", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return permute(x, {0, 2, 3, 1}); }));
+    add_case("transpose", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return transpose(x); }));
+    add_case("flatten", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return flatten(x); }));
+    add_case("unsqueeze", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return unsqueeze(x, 1); }));
+    add_case("squeeze", {{3, 1, 4}}, {Domain::any}, one([](const Tensor& x) { return squeeze(x, 1); }));
+    add_case("broadcast_to", {{3, 1}}, {Domain::any},
+             one([](const Tensor& x) { return broadcast_to(x, {2, 3, 4}); }));
+    add_case("broadcast_to from scalar", {{}}, {Domain::any},
+             one([](const Tensor& x) { return broadcast_to(x, {2, 3}); }));
+    add_case("sum_to", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return sum_to(x, {3, 1}); }));
+    add_case("sum_to scalar", {{2, 3}}, {Domain::any}, one([](const Tensor& x) { return sum_to(x, {}); }));
+    add_case("slice step 2", {{3, 7}}, {Domain::any}, one([](const Tensor& x) { return slice(x, 1, 1, 6, 2); }));
+    add_case("slice negative", {{5, 2}}, {Domain::any}, one([](const Tensor& x) { return slice(x, 0, -3, -1); }));
+    add_case("slice every axis", {{4, 5, 3}}, {Domain::any},
+             one([](const Tensor& x) { return slice(x, {1, 0, 2}, {3, 5, 3}, {1, 3, 1}); }));
+    add_case("unslice", {{2, 2}}, {Domain::any},
+             one([](const Tensor& x) { return unslice(x, {5, 4}, {1, 0}, {2, 3}); }));
+    add_case("pad", {{2, 3, 2, 2}}, {Domain::any},
+             one([](const Tensor& x) { return pad(x, {{0, 0}, {0, 0}, {1, 2}, {2, 1}}); }));
+    add_case("concat", {{2, 3}, {2, 1}, {2, 2}}, {Domain::any, Domain::any, Domain::any},
+             [](const std::vector<Tensor>& in) { return concat(in, 1); });
+    add_case("concat axis 0", {{1, 3}, {2, 3}}, {Domain::any, Domain::any},
+             [](const std::vector<Tensor>& in) { return concat(in, 0); });
+    add_case("stack", {{3}, {3}}, {Domain::any, Domain::any},
+             [](const std::vector<Tensor>& in) { return stack(in, 1); });
+    add_case("index_select", {{4, 3}}, {Domain::any},
+             one([](const Tensor& x) { return index_select(x, 0, {3, 0, 3, 1}); }));
+    add_case("index_select axis 1", {{2, 3, 2}}, {Domain::any},
+             one([](const Tensor& x) { return index_select(x, 1, {2, 2, 0}); }));
+    add_case("index_add", {{3, 2}}, {Domain::any},
+             one([](const Tensor& x) { return index_add(x, 0, {1, 4, 1}, 5); }));
+
+    // ---- convolution building blocks ----
+    add_case("unfold 3x3", {{2, 2, 5, 5}}, {Domain::any},
+             one([](const Tensor& x) { return unfold(x, Window{3, 3}); }));
+    add_case("unfold 3x3 stride 2 pad 1", {{1, 2, 5, 4}}, {Domain::any},
+             one([](const Tensor& x) { return unfold(x, Window{3, 3, 2, 2, 1, 1}); }));
+    add_case("unfold 2x1", {{2, 1, 3, 3}}, {Domain::any},
+             one([](const Tensor& x) { return unfold(x, Window{2, 1, 1, 2, 0, 0}); }));
+    add_case("fold 3x3", {{2, 18, 9}}, {Domain::any},
+             one([](const Tensor& x) { return fold(x, 5, 5, Window{3, 3}); }));
+    add_case("fold 3x3 stride 2 pad 1", {{1, 9, 6}}, {Domain::any},
+             one([](const Tensor& x) { return fold(x, 5, 4, Window{3, 3, 2, 2, 1, 1}); }));
+
+    // ---- composites ----
+    add_case("logsumexp", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return logsumexp(x, 1); }));
+    add_case("log_softmax", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return log_softmax(x, 1); }));
+    add_case("softmax axis 0", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return softmax(x, 0); }));
+    add_case("mse_loss", {{3, 4}, {3, 4}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return mse_loss(a, b); }));
+    add_case("quadratic_cost", {{3, 4}, {3, 4}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return quadratic_cost(a, b); }));
+    add_case("cross_entropy", {{4, 5}}, {Domain::any},
+             one([](const Tensor& x) { return cross_entropy(x, {1, 0, 4, 1}); }));
+    add_case("binary_cross_entropy_with_logits", {{3, 2}}, {Domain::any},
+             one([](const Tensor& x) {
+                 return binary_cross_entropy_with_logits(x, from_vector({1, 0, 0, 1, 1, 0}, {3, 2}, x.dtype()));
+             }));
+    add_case("binary_cross_entropy", {{3, 2}}, {Domain::unit},
+             one([](const Tensor& a) {
+                 return binary_cross_entropy(a, from_vector({1, 0, 0, 1, 1, 0}, {3, 2}, a.dtype()));
+             }));
+    return cases;
+}
+
+}  // namespace tgtest
