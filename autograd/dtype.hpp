@@ -10,7 +10,9 @@ enum class DType { f32, f64 };
 constexpr DType kFloat32 = DType::f32;
 constexpr DType kFloat64 = DType::f64;
 
-constexpr const char* dtype_name(DType d) { return d == DType::f32 ? "float32" : "float64"; }
+constexpr const char* dtype_name(DType d) {
+    return d == DType::f32 ? "float32" : "float64";
+}
 
 template <class T>
 constexpr DType dtype_of() {

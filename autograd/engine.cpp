@@ -45,7 +45,8 @@ Tensor run_hooks(detail::TensorImpl* t, Tensor g) {
         Tensor replaced = hook(g);
         if (replaced.defined()) {
             if (replaced.shape() != g.shape() || replaced.dtype() != g.dtype()) {
-                throw GraphError("a gradient hook returned " + std::string(dtype_name(replaced.dtype())) +
+                throw GraphError("a gradient hook returned " +
+                                 std::string(dtype_name(replaced.dtype())) +
                                  shape_str(replaced.shape()) + " for a gradient of " +
                                  dtype_name(g.dtype()) + shape_str(g.shape()));
             }
@@ -75,7 +76,8 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
     std::uint32_t hi = 0;
     for (std::size_t k = 0; k < outputs.size(); ++k) {
         const Tensor& y = outputs[k];
-        if (!y.defined()) throw ValueError(std::string(who) + ": output " + std::to_string(k) + " is undefined");
+        if (!y.defined())
+            throw ValueError(std::string(who) + ": output " + std::to_string(k) + " is undefined");
         if (!y.requires_grad()) {
             throw GraphError(std::string(who) + ": output " + std::to_string(k) + " " +
                              shape_str(y.shape()) +
@@ -119,7 +121,8 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
         if (wanted->empty()) lo = hi + 1;
     }
     std::vector<Tensor> G(static_cast<std::size_t>(hi) + 1);
-    for (std::size_t k = 0; k < outputs.size(); ++k) accumulate(G[outputs[k].impl()->node], seeds[k], false);
+    for (std::size_t k = 0; k < outputs.size(); ++k)
+        accumulate(G[outputs[k].impl()->node], seeds[k], false);
 
     const bool create = opts.create_graph();
     struct RestoreGradMode {
@@ -245,8 +248,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 }
 
 void Tensor::backward(const Tensor& grad_output, const GradOptions& opts) const {
-    tg::backward({*this}, grad_output.defined() ? std::vector<Tensor>{grad_output}
-                                                : std::vector<Tensor>{},
+    tg::backward({*this},
+                 grad_output.defined() ? std::vector<Tensor>{grad_output} : std::vector<Tensor>{},
                  opts);
 }
 

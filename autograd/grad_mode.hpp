@@ -8,25 +8,25 @@ void set_grad_enabled(bool on);
 
 // Ops inside the guard's scope are not recorded: their results do not require grad.
 class NoGradGuard {
-public:
+  public:
     NoGradGuard();
     ~NoGradGuard();
     NoGradGuard(const NoGradGuard&) = delete;
     NoGradGuard& operator=(const NoGradGuard&) = delete;
 
-private:
+  private:
     bool previous_;
 };
 
 // Turns recording back on inside a no-grad region.
 class EnableGradGuard {
-public:
+  public:
     EnableGradGuard();
     ~EnableGradGuard();
     EnableGradGuard(const EnableGradGuard&) = delete;
     EnableGradGuard& operator=(const EnableGradGuard&) = delete;
 
-private:
+  private:
     bool previous_;
 };
 
@@ -37,13 +37,13 @@ bool anomaly_enabled();
 void set_anomaly_enabled(bool on);
 
 class AnomalyGuard {
-public:
+  public:
     explicit AnomalyGuard(bool on = true);
     ~AnomalyGuard();
     AnomalyGuard(const AnomalyGuard&) = delete;
     AnomalyGuard& operator=(const AnomalyGuard&) = delete;
 
-private:
+  private:
     bool previous_;
 };
 
@@ -52,13 +52,13 @@ namespace detail {
 // that a rule sees primal values only (one level of tangents).
 bool tangents_enabled();
 class TangentsOffGuard {
-public:
+  public:
     TangentsOffGuard();
     ~TangentsOffGuard();
     TangentsOffGuard(const TangentsOffGuard&) = delete;
     TangentsOffGuard& operator=(const TangentsOffGuard&) = delete;
 
-private:
+  private:
     bool previous_;
 };
 }  // namespace detail

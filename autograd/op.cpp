@@ -31,8 +31,12 @@ void check_finite(const Tensor& t, const std::string& what) {
 
 namespace {
 
-const Tensor& get(const Tensor& t) { return t; }
-const Tensor& get(const std::reference_wrapper<const Tensor>& t) { return t.get(); }
+const Tensor& get(const Tensor& t) {
+    return t;
+}
+const Tensor& get(const std::reference_wrapper<const Tensor>& t) {
+    return t.get();
+}
 
 template <class Range>
 void check_anomalies(const OpDef& op, const Tensor& out, const Range& inputs) {

@@ -52,7 +52,7 @@ struct Attrs {
 
 // What a rule sees: the inputs, the output and the attributes of one application of an op.
 class OpCall {
-public:
+  public:
     OpCall(const OpDef& op, const Tensor* inputs, std::size_t num_inputs, const Tensor& out,
            double scalar, const std::int64_t* ints, std::size_t num_ints,
            const char* needs = nullptr)
@@ -83,7 +83,7 @@ public:
     // In a vjp: whether input i wants a gradient. Always true in a jvp.
     bool needs_grad(std::size_t i) const { return needs_ == nullptr || needs_[i] != 0; }
 
-private:
+  private:
     const OpDef& op_;
     const Tensor* inputs_;
     std::size_t num_inputs_;

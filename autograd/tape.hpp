@@ -23,10 +23,10 @@ enum class NodeState : std::uint8_t {
 };
 
 struct Node {
-    const OpDef* op = nullptr;          // nullptr for a leaf
-    std::uint64_t id = 0;               // unique per tape; tensors check it to detect staleness
-    detail::TensorImpl* out = nullptr;  // the tensor this node produced, or the leaf (not owned)
-    std::vector<Tensor> inputs;         // saved inputs (owned references)
+    const OpDef* op = nullptr;            // nullptr for a leaf
+    std::uint64_t id = 0;                 // unique per tape; tensors check it to detect staleness
+    detail::TensorImpl* out = nullptr;    // the tensor this node produced, or the leaf (not owned)
+    std::vector<Tensor> inputs;           // saved inputs (owned references)
     std::vector<std::uint32_t> versions;  // their version counters when recorded
     std::vector<std::int64_t> ints;       // op attributes: axes, shapes, strides, ...
     double scalar = 0;                    // op attribute
@@ -34,7 +34,7 @@ struct Node {
 };
 
 class Tape {
-public:
+  public:
     // This thread's tape.
     static Tape& current();
 
@@ -72,7 +72,7 @@ public:
     static void on_tensor_destroyed(std::uint64_t serial, std::uint32_t index,
                                     std::uint64_t id) noexcept;
 
-private:
+  private:
     static constexpr std::size_t kChunkBits = 10;
     static constexpr std::size_t kChunkSize = std::size_t{1} << kChunkBits;
     static constexpr std::size_t kChunkMask = kChunkSize - 1;

@@ -34,7 +34,7 @@ struct TensorImpl;
 // Options of backward() and grad(), in the style of libtorch's options structs:
 // GradOptions().create_graph(true). retain_graph defaults to create_graph, as in PyTorch.
 class GradOptions {
-public:
+  public:
     GradOptions& create_graph(bool on) {
         create_graph_ = on;
         return *this;
@@ -51,14 +51,14 @@ public:
     bool retain_graph() const { return retain_graph_.value_or(create_graph_); }
     bool allow_unused() const { return allow_unused_; }
 
-private:
+  private:
     bool create_graph_ = false;
     std::optional<bool> retain_graph_;
     bool allow_unused_ = false;
 };
 
 class Tensor {
-public:
+  public:
     Tensor() noexcept : impl_(nullptr) {}
     explicit Tensor(xt::xarray<float> value, bool requires_grad = false);
     explicit Tensor(xt::xarray<double> value, bool requires_grad = false);
@@ -83,7 +83,7 @@ public:
     template <class T>
     xt::xarray<T>& mutable_array();
 
-    double item() const;                  // the value of a one-element tensor, as double
+    double item() const;                    // the value of a one-element tensor, as double
     std::vector<double> to_vector() const;  // all values, flattened, as double
 
     // --- autograd ---
@@ -115,7 +115,7 @@ public:
     detail::TensorImpl* impl() const noexcept { return impl_; }
     bool same(const Tensor& other) const noexcept { return impl_ == other.impl_; }
 
-private:
+  private:
     detail::TensorImpl* impl_;
 };
 

@@ -13,7 +13,8 @@ DualGuard::DualGuard(const std::vector<Tensor>& tensors, const std::vector<Tenso
     for (std::size_t i = 0; i < tensors.size(); ++i) {
         const Tensor& t = tensors[i];
         const Tensor& v = tangents[i];
-        if (!t.defined() || !v.defined()) throw ValueError("DualGuard: undefined tensor or tangent " + std::to_string(i));
+        if (!t.defined() || !v.defined())
+            throw ValueError("DualGuard: undefined tensor or tangent " + std::to_string(i));
         if (v.dtype() != t.dtype() || v.shape() != t.shape()) {
             throw ShapeError("DualGuard: tangent " + std::to_string(i) + " is " +
                              dtype_name(v.dtype()) + shape_str(v.shape()) + " for a tensor " +

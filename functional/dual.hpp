@@ -9,7 +9,7 @@
 namespace tg {
 
 class DualGuard {
-public:
+  public:
     // tangents[i] must match tensors[i] in dtype and shape. Previous tangents come back at the
     // end of the scope.
     DualGuard(const std::vector<Tensor>& tensors, const std::vector<Tensor>& tangents);
@@ -17,7 +17,7 @@ public:
     DualGuard(const DualGuard&) = delete;
     DualGuard& operator=(const DualGuard&) = delete;
 
-private:
+  private:
     std::vector<Tensor> tensors_;
     std::vector<Tensor> previous_;
 };

@@ -21,7 +21,8 @@ namespace {
 
 void check_inputs(const char* who, const std::vector<Tensor>& inputs) {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        if (!inputs[i].defined()) throw ValueError(std::string(who) + ": input " + std::to_string(i) + " is undefined");
+        if (!inputs[i].defined())
+            throw ValueError(std::string(who) + ": input " + std::to_string(i) + " is undefined");
         if (inputs[i].dtype() != kFloat64) {
             throw DTypeError(std::string(who) + ": input " + std::to_string(i) +
                              " is float32; finite differences need float64 inputs");
@@ -29,7 +30,9 @@ void check_inputs(const char* who, const std::vector<Tensor>& inputs) {
     }
 }
 
-std::vector<double> values_of(const Tensor& t) { return t.to_vector(); }
+std::vector<double> values_of(const Tensor& t) {
+    return t.to_vector();
+}
 
 // f at the inputs with element j of input i shifted by delta, as a flat vector.
 std::vector<double> evaluate_shifted(const TensorFunction& f, const std::vector<Tensor>& base,
@@ -96,7 +99,8 @@ GradcheckReport gradcheck(const TensorFunction& f, const std::vector<Tensor>& in
         r.inputs[i].name = i < o.names.size() ? o.names[i] : "input " + std::to_string(i);
         r.inputs[i].elements = inputs[i].requires_grad() ? inputs[i].numel() : 0;
     }
-    if (checked.empty()) throw ValueError("gradcheck: no input requires grad, so there is nothing to check");
+    if (checked.empty())
+        throw ValueError("gradcheck: no input requires grad, so there is nothing to check");
 
     EnableGradGuard recording;
     const Tensor y = f(inputs);
@@ -151,7 +155,8 @@ GradcheckReport gradcheck(const TensorFunction& f, const std::vector<Tensor>& in
             EnableGradGuard again;
             a = vjp(e);
         }
-        for (std::size_t c = 0; c < checked.size(); ++c) rows[c].push_back(flat(a[c], inputs[checked[c]].numel()));
+        for (std::size_t c = 0; c < checked.size(); ++c)
+            rows[c].push_back(flat(a[c], inputs[checked[c]].numel()));
     }
     for (std::size_t c = 0; c < checked.size(); ++c) {
         const std::size_t i = checked[c];
@@ -173,7 +178,8 @@ GradcheckReport gradgradcheck(const TensorFunction& f, const std::vector<Tensor>
     std::vector<std::size_t> checked;
     for (std::size_t i = 0; i < inputs.size(); ++i)
         if (inputs[i].requires_grad()) checked.push_back(i);
-    if (checked.empty()) throw ValueError("gradgradcheck: no input requires grad, so there is nothing to check");
+    if (checked.empty())
+        throw ValueError("gradgradcheck: no input requires grad, so there is nothing to check");
 
     Tensor y0;
     {
@@ -200,7 +206,8 @@ GradcheckReport gradgradcheck(const TensorFunction& f, const std::vector<Tensor>
         const Tensor y = f(args);
         std::vector<Tensor> parts;
         if (y.requires_grad()) {
-            const auto g = grad({y}, wrt, {xs[n]}, GradOptions().create_graph(true).allow_unused(true));
+            const auto g =
+                grad({y}, wrt, {xs[n]}, GradOptions().create_graph(true).allow_unused(true));
             for (std::size_t c = 0; c < wrt.size(); ++c)
                 parts.push_back(reshape(g[c].defined() ? g[c] : zeros_like(wrt[c]), {-1}));
         } else {
@@ -218,25 +225,28 @@ GradcheckReport gradgradcheck(const TensorFunction& f, const std::vector<Tensor>
 }
 
 std::string GradcheckReport::to_string() const {
-    std::string s = fmt::format("{} {}: {} Jacobian entries checked; max abs error {:.3g}, max rel error {:.3g}",
-                                what, passed ? "passed" : "FAILED", checked, max_abs_error, max_rel_error);
+    std::string s = fmt::format(
+        "{} {}: {} Jacobian entries checked; max abs error {:.3g}, max rel error {:.3g}", what,
+        passed ? "passed" : "FAILED", checked, max_abs_error, max_rel_error);
     const std::string& name = worst_input < inputs.size() ? inputs[worst_input].name : "?";
-    s += fmt::format("\n  worst: {} element {} (output {}): analytic {:.10g}, numeric {:.10g}", name,
-                     worst_element, worst_output, worst_analytic, worst_numeric);
+    s += fmt::format("\n  worst: {} element {} (output {}): analytic {:.10g}, numeric {:.10g}",
+                     name, worst_element, worst_output, worst_analytic, worst_numeric);
     return s;
 }
 
 std::string GradcheckReport::table() const {
-    std::string s = fmt::format("{:<28} {:>9} {:>12} {:>12}  {}\n", "input", "elements", "max abs err",
-                                "max rel err", "result");
+    std::string s = fmt::format("{:<28} {:>9} {:>12} {:>12}  {}\n", "input", "elements",
+                                "max abs err", "max rel err", "result");
     for (const auto& in : inputs) {
         if (in.elements == 0) continue;
-        s += fmt::format("{:<28} {:>9} {:>12.3g} {:>12.3g}  {}\n", in.name, in.elements, in.max_abs_error,
-                         in.max_rel_error, in.passed ? "ok" : "FAILED");
+        s += fmt::format("{:<28} {:>9} {:>12.3g} {:>12.3g}  {}\n", in.name, in.elements,
+                         in.max_abs_error, in.max_rel_error, in.passed ? "ok" : "FAILED");
     }
     return s;
 }
 
-std::ostream& operator<<(std::ostream& os, const GradcheckReport& r) { return os << r.to_string(); }
+std::ostream& operator<<(std::ostream& os, const GradcheckReport& r) {
+    return os << r.to_string();
+}
 
 }  // namespace tg

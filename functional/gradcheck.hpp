@@ -18,7 +18,7 @@ struct GradcheckOptions {
     // Check the Jacobian through one random projection u (one backward, 2 evaluations per input
     // element) instead of whole (one backward per output element).
     bool fast = false;
-    std::uint64_t seed = 0;  // for u in fast mode and for gradgradcheck's grad_outputs
+    std::uint64_t seed = 0;          // for u in fast mode and for gradgradcheck's grad_outputs
     std::vector<std::string> names;  // optional names of the inputs, for the report
 };
 

@@ -13,7 +13,8 @@ namespace tg {
 
 namespace {
 
-void check_vectors(const char* who, const std::vector<Tensor>& params, const std::vector<Tensor>& v) {
+void check_vectors(const char* who, const std::vector<Tensor>& params,
+                   const std::vector<Tensor>& v) {
     if (v.size() != params.size()) {
         throw ValueError(std::string(who) + ": " + std::to_string(v.size()) + " vectors for " +
                          std::to_string(params.size()) + " parameters");
@@ -64,7 +65,7 @@ std::vector<Tensor> hvp(const std::function<Tensor()>& loss, const std::vector<T
         std::vector<Tensor> hv(params.size());
         for (std::size_t i = 0; i < params.size(); ++i) {
             hv[i] = g[i].defined() && g[i].tangent().defined() ? g[i].tangent().detach()
-                                                                : zeros_like(params[i]);
+                                                               : zeros_like(params[i]);
         }
         return hv;
     }
@@ -80,7 +81,8 @@ HessianVectorProduct::HessianVectorProduct(const std::function<Tensor()>& loss,
     EnableGradGuard recording;
     const Tensor y = loss();
     loss_value_ = y.item();
-    recorded_gradient_ = grad({y}, params_, {}, GradOptions().create_graph(true).allow_unused(true));
+    recorded_gradient_ =
+        grad({y}, params_, {}, GradOptions().create_graph(true).allow_unused(true));
     for (std::size_t i = 0; i < params_.size(); ++i) {
         gradient_.push_back(recorded_gradient_[i].defined() ? recorded_gradient_[i].detach()
                                                             : zeros_like(params_[i]));

@@ -9,20 +9,21 @@
 namespace tg {
 
 enum class HvpMode {
-    reverse_over_reverse,  // grad of (grad . v): one forward, a backward that records itself, a second backward
-    forward_over_reverse,  // the tangent of grad along v: one forward and one backward, carrying tangents
+    reverse_over_reverse,  // grad of (grad . v): one forward, a backward that records itself, a
+                           // second backward
+    forward_over_reverse,  // the tangent of grad along v: one forward and one backward, carrying
+                           // tangents
 };
 
 // H v, where H is the Hessian of loss() with respect to params. `loss` recomputes the loss
 // from the parameters' current values.
 std::vector<Tensor> hvp(const std::function<Tensor()>& loss, const std::vector<Tensor>& params,
-                        const std::vector<Tensor>& v,
-                        HvpMode mode = HvpMode::reverse_over_reverse);
+                        const std::vector<Tensor>& v, HvpMode mode = HvpMode::reverse_over_reverse);
 
 // Many products with one Hessian: the forward pass and the recorded gradient are built once,
 // and every product is one more backward through them (truncated Newton, Lanczos, CG).
 class HessianVectorProduct {
-public:
+  public:
     HessianVectorProduct(const std::function<Tensor()>& loss, std::vector<Tensor> params);
     ~HessianVectorProduct();
     HessianVectorProduct(const HessianVectorProduct&) = delete;
@@ -34,7 +35,7 @@ public:
     std::vector<Tensor> operator()(const std::vector<Tensor>& v);
     std::size_t products() const { return products_; }
 
-private:
+  private:
     std::vector<Tensor> params_;
     std::vector<Tensor> recorded_gradient_;  // with its graph, for the products
     std::vector<Tensor> gradient_;

@@ -44,7 +44,8 @@ void place(Tensor& out, const Tensor& part, std::size_t k, std::size_t rows, std
 
 }  // namespace
 
-Tensor jacobian(const std::function<Tensor(const Tensor&)>& f, const Tensor& x_in, JacobianMode mode) {
+Tensor jacobian(const std::function<Tensor(const Tensor&)>& f, const Tensor& x_in,
+                JacobianMode mode) {
     const Tensor x = x_in.detach().requires_grad_(true);
     Tensor y;
     {
@@ -54,16 +55,19 @@ Tensor jacobian(const std::function<Tensor(const Tensor&)>& f, const Tensor& x_i
     const std::size_t rows = y.numel();
     const std::size_t cols = x.numel();
     Tensor J = zeros(joined(y.shape(), x.shape()), y.dtype());
-    if (mode == JacobianMode::automatic) mode = cols < rows ? JacobianMode::forward : JacobianMode::reverse;
+    if (mode == JacobianMode::automatic)
+        mode = cols < rows ? JacobianMode::forward : JacobianMode::reverse;
     if (mode == JacobianMode::reverse) {
         if (!y.requires_grad()) return J;  // f does not depend on x
         for (std::size_t i = 0; i < rows; ++i) {
-            const Tensor row = grad({y}, {x}, {unit(y, i)}, GradOptions().retain_graph(true).allow_unused(true))[0];
+            const Tensor row = grad({y}, {x}, {unit(y, i)},
+                                    GradOptions().retain_graph(true).allow_unused(true))[0];
             if (row.defined()) place(J, row, i, rows, cols, true);
         }
     } else {
         for (std::size_t j = 0; j < cols; ++j) {
-            const JvpResult r = jvp([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}, {unit(x, j)});
+            const JvpResult r =
+                jvp([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}, {unit(x, j)});
             place(J, r.tangent, j, rows, cols, false);
         }
     }

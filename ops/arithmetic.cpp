@@ -26,72 +26,69 @@ Tensor minus(const Tensor& a, const Tensor& b) {
 }
 
 // ---- add: a + b ---------------------------------------------------------------------------
-const OpDef kAdd{
-    "add",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        if (c.needs_grad(0)) gi[0] = sum_to(g, c.in(0).shape());
-        if (c.needs_grad(1)) gi[1] = sum_to(g, c.in(1).shape());
-    },
-    [](const OpCall& c, const Tensor* t) {
-        return broadcast_to(plus(t[0], t[1]), c.out().shape());
-    }};
+const OpDef kAdd{"add",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     if (c.needs_grad(0)) gi[0] = sum_to(g, c.in(0).shape());
+                     if (c.needs_grad(1)) gi[1] = sum_to(g, c.in(1).shape());
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     return broadcast_to(plus(t[0], t[1]), c.out().shape());
+                 }};
 
 // ---- sub: a - b ---------------------------------------------------------------------------
-const OpDef kSub{
-    "sub",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        if (c.needs_grad(0)) gi[0] = sum_to(g, c.in(0).shape());
-        if (c.needs_grad(1)) gi[1] = sum_to(neg(g), c.in(1).shape());
-    },
-    [](const OpCall& c, const Tensor* t) {
-        return broadcast_to(minus(t[0], t[1]), c.out().shape());
-    }};
+const OpDef kSub{"sub",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     if (c.needs_grad(0)) gi[0] = sum_to(g, c.in(0).shape());
+                     if (c.needs_grad(1)) gi[1] = sum_to(neg(g), c.in(1).shape());
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     return broadcast_to(minus(t[0], t[1]), c.out().shape());
+                 }};
 
 // ---- mul: a * b ---------------------------------------------------------------------------
-const OpDef kMul{
-    "mul",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        if (c.needs_grad(0)) gi[0] = sum_to(mul(g, c.in(1)), c.in(0).shape());
-        if (c.needs_grad(1)) gi[1] = sum_to(mul(g, c.in(0)), c.in(1).shape());
-    },
-    [](const OpCall& c, const Tensor* t) {
-        Tensor r;
-        if (t[0].defined()) r = mul(t[0], c.in(1));
-        if (t[1].defined()) r = plus(r, mul(c.in(0), t[1]));
-        return broadcast_to(r, c.out().shape());
-    }};
+const OpDef kMul{"mul",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     if (c.needs_grad(0)) gi[0] = sum_to(mul(g, c.in(1)), c.in(0).shape());
+                     if (c.needs_grad(1)) gi[1] = sum_to(mul(g, c.in(0)), c.in(1).shape());
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     Tensor r;
+                     if (t[0].defined()) r = mul(t[0], c.in(1));
+                     if (t[1].defined()) r = plus(r, mul(c.in(0), t[1]));
+                     return broadcast_to(r, c.out().shape());
+                 }};
 
 // ---- div: a / b.  d/da = 1/b, d/db = -a/b^2 = -out/b ----------------------------------------
-const OpDef kDiv{
-    "div",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        if (c.needs_grad(0)) gi[0] = sum_to(div(g, c.in(1)), c.in(0).shape());
-        if (c.needs_grad(1)) gi[1] = sum_to(neg(mul(g, div(c.out(), c.in(1)))), c.in(1).shape());
-    },
-    [](const OpCall& c, const Tensor* t) {
-        Tensor r;
-        if (t[1].defined()) r = neg(mul(t[1], c.out()));
-        r = plus(t[0], r);
-        return broadcast_to(div(r, c.in(1)), c.out().shape());
-    }};
+const OpDef kDiv{"div",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     if (c.needs_grad(0)) gi[0] = sum_to(div(g, c.in(1)), c.in(0).shape());
+                     if (c.needs_grad(1))
+                         gi[1] = sum_to(neg(mul(g, div(c.out(), c.in(1)))), c.in(1).shape());
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     Tensor r;
+                     if (t[1].defined()) r = neg(mul(t[1], c.out()));
+                     r = plus(t[0], r);
+                     return broadcast_to(div(r, c.in(1)), c.out().shape());
+                 }};
 
 // ---- pow: a ^ b.  d/da = b a^(b-1), d/db = out log(a) ---------------------------------------
-const OpDef kPow{
-    "pow",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const Tensor& a = c.in(0);
-        const Tensor& b = c.in(1);
-        if (c.needs_grad(0)) gi[0] = sum_to(mul(g, mul(b, pow(a, affine(b, 1, -1)))), a.shape());
-        if (c.needs_grad(1)) gi[1] = sum_to(mul(g, mul(c.out(), log(a))), b.shape());
-    },
-    [](const OpCall& c, const Tensor* t) {
-        const Tensor& a = c.in(0);
-        const Tensor& b = c.in(1);
-        Tensor r;
-        if (t[0].defined()) r = mul(t[0], mul(b, pow(a, affine(b, 1, -1))));
-        if (t[1].defined()) r = plus(r, mul(t[1], mul(c.out(), log(a))));
-        return broadcast_to(r, c.out().shape());
-    }};
+const OpDef kPow{"pow",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     const Tensor& a = c.in(0);
+                     const Tensor& b = c.in(1);
+                     if (c.needs_grad(0))
+                         gi[0] = sum_to(mul(g, mul(b, pow(a, affine(b, 1, -1)))), a.shape());
+                     if (c.needs_grad(1)) gi[1] = sum_to(mul(g, mul(c.out(), log(a))), b.shape());
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     const Tensor& a = c.in(0);
+                     const Tensor& b = c.in(1);
+                     Tensor r;
+                     if (t[0].defined()) r = mul(t[0], mul(b, pow(a, affine(b, 1, -1))));
+                     if (t[1].defined()) r = plus(r, mul(t[1], mul(c.out(), log(a))));
+                     return broadcast_to(r, c.out().shape());
+                 }};
 
 // ---- pow with a scalar exponent: x ^ p.  d/dx = p x^(p-1) ----------------------------------
 Tensor pow_derivative(const Tensor& x, double p) {
@@ -100,22 +97,22 @@ Tensor pow_derivative(const Tensor& x, double p) {
     return affine(pow(x, p - 1), p, 0);
 }
 
-const OpDef kPowScalar{
-    "pow_scalar",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        gi[0] = mul(g, pow_derivative(c.in(0), c.scalar()));
-    },
-    [](const OpCall& c, const Tensor* t) { return mul(t[0], pow_derivative(c.in(0), c.scalar())); }};
+const OpDef kPowScalar{"pow_scalar",
+                       [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                           gi[0] = mul(g, pow_derivative(c.in(0), c.scalar()));
+                       },
+                       [](const OpCall& c, const Tensor* t) {
+                           return mul(t[0], pow_derivative(c.in(0), c.scalar()));
+                       }};
 
 // ---- affine: alpha x + beta ---------------------------------------------------------------
-const OpDef kAffine{
-    "affine",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        gi[0] = c.scalar() == 1 ? g : affine(g, c.scalar(), 0);
-    },
-    [](const OpCall& c, const Tensor* t) {
-        return c.scalar() == 1 ? t[0] : affine(t[0], c.scalar(), 0);
-    }};
+const OpDef kAffine{"affine",
+                    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                        gi[0] = c.scalar() == 1 ? g : affine(g, c.scalar(), 0);
+                    },
+                    [](const OpCall& c, const Tensor* t) {
+                        return c.scalar() == 1 ? t[0] : affine(t[0], c.scalar(), 0);
+                    }};
 
 }  // namespace
 
@@ -136,10 +133,9 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor pow(const Tensor& base, const Tensor& exponent) {
-    return record(kPow,
-                  kernels::binary("pow", base, exponent,
-                                  [](auto x, auto y) { return std::pow(x, y); }),
-                  {base, exponent});
+    return record(
+        kPow, kernels::binary("pow", base, exponent, [](auto x, auto y) { return std::pow(x, y); }),
+        {base, exponent});
 }
 
 Tensor pow(const Tensor& base, double p) {
@@ -159,21 +155,51 @@ Tensor affine(const Tensor& x, double alpha, double beta) {
     return record(kAffine, std::move(out), {x}, alpha);
 }
 
-Tensor neg(const Tensor& x) { return affine(x, -1, 0); }
-Tensor square(const Tensor& x) { return pow(x, 2.0); }
+Tensor neg(const Tensor& x) {
+    return affine(x, -1, 0);
+}
+Tensor square(const Tensor& x) {
+    return pow(x, 2.0);
+}
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator-(const Tensor& x) { return neg(x); }
-Tensor operator+(const Tensor& a, double s) { return affine(a, 1, s); }
-Tensor operator+(double s, const Tensor& a) { return affine(a, 1, s); }
-Tensor operator-(const Tensor& a, double s) { return affine(a, 1, -s); }
-Tensor operator-(double s, const Tensor& a) { return affine(a, -1, s); }
-Tensor operator*(const Tensor& a, double s) { return affine(a, s, 0); }
-Tensor operator*(double s, const Tensor& a) { return affine(a, s, 0); }
-Tensor operator/(const Tensor& a, double s) { return affine(a, 1 / s, 0); }
-Tensor operator/(double s, const Tensor& a) { return affine(pow(a, -1.0), s, 0); }
+Tensor operator+(const Tensor& a, const Tensor& b) {
+    return add(a, b);
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+    return sub(a, b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+    return mul(a, b);
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+    return div(a, b);
+}
+Tensor operator-(const Tensor& x) {
+    return neg(x);
+}
+Tensor operator+(const Tensor& a, double s) {
+    return affine(a, 1, s);
+}
+Tensor operator+(double s, const Tensor& a) {
+    return affine(a, 1, s);
+}
+Tensor operator-(const Tensor& a, double s) {
+    return affine(a, 1, -s);
+}
+Tensor operator-(double s, const Tensor& a) {
+    return affine(a, -1, s);
+}
+Tensor operator*(const Tensor& a, double s) {
+    return affine(a, s, 0);
+}
+Tensor operator*(double s, const Tensor& a) {
+    return affine(a, s, 0);
+}
+Tensor operator/(const Tensor& a, double s) {
+    return affine(a, 1 / s, 0);
+}
+Tensor operator/(double s, const Tensor& a) {
+    return affine(pow(a, -1.0), s, 0);
+}
 
 }  // namespace tg

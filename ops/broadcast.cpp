@@ -23,7 +23,8 @@ const OpDef kSumTo{
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     if (x.shape() == shape) return x;
-    if (x.dim() > shape.size() || kernels::broadcast_shapes("broadcast_to", x.shape(), shape) != shape) {
+    if (x.dim() > shape.size() ||
+        kernels::broadcast_shapes("broadcast_to", x.shape(), shape) != shape) {
         throw ShapeError("broadcast_to: cannot broadcast " + shape_str(x.shape()) + " to " +
                          shape_str(shape));
     }

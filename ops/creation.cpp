@@ -15,12 +15,24 @@ Tensor full(const Shape& shape, double value, DType dtype) {
     });
 }
 
-Tensor zeros(const Shape& shape, DType dtype) { return full(shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
-Tensor zeros_like(const Tensor& t) { return full(t.shape(), 0.0, t.dtype()); }
-Tensor ones_like(const Tensor& t) { return full(t.shape(), 1.0, t.dtype()); }
-Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
-Tensor scalar_tensor(double value, DType dtype) { return full(Shape{}, value, dtype); }
+Tensor zeros(const Shape& shape, DType dtype) {
+    return full(shape, 0.0, dtype);
+}
+Tensor ones(const Shape& shape, DType dtype) {
+    return full(shape, 1.0, dtype);
+}
+Tensor zeros_like(const Tensor& t) {
+    return full(t.shape(), 0.0, t.dtype());
+}
+Tensor ones_like(const Tensor& t) {
+    return full(t.shape(), 1.0, t.dtype());
+}
+Tensor full_like(const Tensor& t, double value) {
+    return full(t.shape(), value, t.dtype());
+}
+Tensor scalar_tensor(double value, DType dtype) {
+    return full(Shape{}, value, dtype);
+}
 
 Tensor arange(std::size_t n, DType dtype) {
     return dispatch(dtype, [&](auto tag) {
@@ -60,8 +72,8 @@ Tensor one_hot(const std::vector<std::int64_t>& labels, std::size_t classes, DTy
         for (std::size_t i = 0; i < labels.size(); ++i) {
             if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= classes) {
                 throw ValueError("one_hot: label " + std::to_string(labels[i]) + " at position " +
-                                 std::to_string(i) + " is outside [0, " +
-                                 std::to_string(classes) + ")");
+                                 std::to_string(i) + " is outside [0, " + std::to_string(classes) +
+                                 ")");
             }
             a.data()[i * classes + static_cast<std::size_t>(labels[i])] = T(1);
         }
@@ -76,7 +88,8 @@ Tensor to_dtype(const Tensor& t, DType dtype) {
         return dispatch(dtype, [&](auto to) {
             using D = decltype(to);
             auto a = kernels::uninitialized<D>(src.shape());
-            for (std::size_t i = 0; i < src.size(); ++i) a.data()[i] = static_cast<D>(src.data()[i]);
+            for (std::size_t i = 0; i < src.size(); ++i)
+                a.data()[i] = static_cast<D>(src.data()[i]);
             return Tensor(std::move(a));
         });
     });

@@ -15,12 +15,11 @@ Window window_of(const OpCall& c, std::size_t first) {
 }
 
 // unfold attributes: [kh, kw, sh, sw, ph, pw]
-const OpDef kUnfold{
-    "unfold",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        gi[0] = fold(g, c.in(0).shape()[2], c.in(0).shape()[3], window_of(c, 0));
-    },
-    [](const OpCall& c, const Tensor* t) { return unfold(t[0], window_of(c, 0)); }};
+const OpDef kUnfold{"unfold",
+                    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                        gi[0] = fold(g, c.in(0).shape()[2], c.in(0).shape()[3], window_of(c, 0));
+                    },
+                    [](const OpCall& c, const Tensor* t) { return unfold(t[0], window_of(c, 0)); }};
 
 // fold attributes: [kh, kw, sh, sw, ph, pw]
 const OpDef kFold{
@@ -62,7 +61,10 @@ void for_each_tap(std::size_t C, std::size_t H, std::size_t W, std::size_t OH, s
                                                  static_cast<std::ptrdiff_t>(w.pw);
                         const bool in = y_in && x >= 0 && x < static_cast<std::ptrdiff_t>(W);
                         const std::size_t col = row * L + oh * OW + ow;
-                        f(col, in, in ? (c * H + static_cast<std::size_t>(y)) * W + static_cast<std::size_t>(x) : 0);
+                        f(col, in,
+                          in ? (c * H + static_cast<std::size_t>(y)) * W +
+                                   static_cast<std::size_t>(x)
+                             : 0);
                     }
                 }
             }

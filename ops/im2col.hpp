@@ -9,9 +9,9 @@
 namespace tg {
 
 struct Window {
-    std::size_t kh, kw;           // kernel size
-    std::size_t sh = 1, sw = 1;   // stride
-    std::size_t ph = 0, pw = 0;   // implicit zero padding
+    std::size_t kh, kw;          // kernel size
+    std::size_t sh = 1, sw = 1;  // stride
+    std::size_t ph = 0, pw = 0;  // implicit zero padding
 };
 
 // x: [N, C, H, W] -> [N, C*kh*kw, OH*OW]. Row c*kh*kw + i*kw + j, column oh*OW + ow holds

@@ -10,26 +10,26 @@ namespace tg {
 namespace {
 
 // index_select attributes: [axis, indices...]
-const OpDef kIndexSelect{
-    "index_select",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const auto axis = static_cast<std::size_t>(c.ints(0));
-        gi[0] = index_add(g, c.ints(0), c.int_list(1, c.num_ints() - 1), c.in(0).shape()[axis]);
-    },
-    [](const OpCall& c, const Tensor* t) {
-        return index_select(t[0], c.ints(0), c.int_list(1, c.num_ints() - 1));
-    }};
+const OpDef kIndexSelect{"index_select",
+                         [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                             const auto axis = static_cast<std::size_t>(c.ints(0));
+                             gi[0] = index_add(g, c.ints(0), c.int_list(1, c.num_ints() - 1),
+                                               c.in(0).shape()[axis]);
+                         },
+                         [](const OpCall& c, const Tensor* t) {
+                             return index_select(t[0], c.ints(0), c.int_list(1, c.num_ints() - 1));
+                         }};
 
 // index_add attributes: [axis, indices...]
-const OpDef kIndexAdd{
-    "index_add",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        gi[0] = index_select(g, c.ints(0), c.int_list(1, c.num_ints() - 1));
-    },
-    [](const OpCall& c, const Tensor* t) {
-        const auto axis = static_cast<std::size_t>(c.ints(0));
-        return index_add(t[0], c.ints(0), c.int_list(1, c.num_ints() - 1), c.out().shape()[axis]);
-    }};
+const OpDef kIndexAdd{"index_add",
+                      [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                          gi[0] = index_select(g, c.ints(0), c.int_list(1, c.num_ints() - 1));
+                      },
+                      [](const OpCall& c, const Tensor* t) {
+                          const auto axis = static_cast<std::size_t>(c.ints(0));
+                          return index_add(t[0], c.ints(0), c.int_list(1, c.num_ints() - 1),
+                                           c.out().shape()[axis]);
+                      }};
 
 struct Slabs {
     std::size_t outer = 1, inner = 1;

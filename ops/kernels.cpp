@@ -34,8 +34,8 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
         const std::size_t da = k < a.size() ? a[a.size() - 1 - k] : 1;
         const std::size_t db = k < b.size() ? b[b.size() - 1 - k] : 1;
         if (da != db && da != 1 && db != 1) {
-            throw ShapeError(std::string(op) + ": shapes " + shape_str(a) + " and " +
-                             shape_str(b) + " cannot be broadcast together");
+            throw ShapeError(std::string(op) + ": shapes " + shape_str(a) + " and " + shape_str(b) +
+                             " cannot be broadcast together");
         }
         out[nd - 1 - k] = da == 1 ? db : da;
     }

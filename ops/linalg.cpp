@@ -23,30 +23,29 @@ Tensor plus(const Tensor& a, const Tensor& b) {
 //   dA = G op(B)^T       (or its transpose when A was transposed)
 //   dB = op(A)^T G       (or its transpose when B was transposed)
 // Attributes: [transpose_a, transpose_b].
-const OpDef kMatmul{
-    "matmul",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const Tensor& a = c.in(0);
-        const Tensor& b = c.in(1);
-        const bool ta = c.ints(0) != 0;
-        const bool tb = c.ints(1) != 0;
-        if (c.needs_grad(0)) {
-            Tensor da = ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb);
-            gi[0] = sum_to(da, a.shape());
-        }
-        if (c.needs_grad(1)) {
-            Tensor db = tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false);
-            gi[1] = sum_to(db, b.shape());
-        }
-    },
-    [](const OpCall& c, const Tensor* t) {
-        const bool ta = c.ints(0) != 0;
-        const bool tb = c.ints(1) != 0;
-        Tensor r;
-        if (t[0].defined()) r = matmul(t[0], c.in(1), ta, tb);
-        if (t[1].defined()) r = plus(r, matmul(c.in(0), t[1], ta, tb));
-        return broadcast_to(r, c.out().shape());
-    }};
+const OpDef kMatmul{"matmul",
+                    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                        const Tensor& a = c.in(0);
+                        const Tensor& b = c.in(1);
+                        const bool ta = c.ints(0) != 0;
+                        const bool tb = c.ints(1) != 0;
+                        if (c.needs_grad(0)) {
+                            Tensor da = ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb);
+                            gi[0] = sum_to(da, a.shape());
+                        }
+                        if (c.needs_grad(1)) {
+                            Tensor db = tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false);
+                            gi[1] = sum_to(db, b.shape());
+                        }
+                    },
+                    [](const OpCall& c, const Tensor* t) {
+                        const bool ta = c.ints(0) != 0;
+                        const bool tb = c.ints(1) != 0;
+                        Tensor r;
+                        if (t[0].defined()) r = matmul(t[0], c.in(1), ta, tb);
+                        if (t[1].defined()) r = plus(r, matmul(c.in(0), t[1], ta, tb));
+                        return broadcast_to(r, c.out().shape());
+                    }};
 
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
           const float* b, float* c) {
@@ -65,12 +64,15 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const d
 }
 
 std::string product_str(const Tensor& a, const Tensor& b, bool ta, bool tb) {
-    return shape_str(a.shape()) + (ta ? "^T" : "") + " @ " + shape_str(b.shape()) + (tb ? "^T" : "");
+    return shape_str(a.shape()) + (ta ? "^T" : "") + " @ " + shape_str(b.shape()) +
+           (tb ? "^T" : "");
 }
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) { return matmul(a, b, false, false); }
+Tensor matmul(const Tensor& a, const Tensor& b) {
+    return matmul(a, b, false, false);
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     kernels::check_same_dtype("matmul", a, b);
@@ -112,8 +114,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
             gemm(false, tb, batch * m, n, ka, pa, pb, pc);
         } else {
             for (std::size_t i = 0; i < batch; ++i) {
-                gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0), pb + (bb > 1 ? i * ka * n : 0),
-                     pc + i * m * n);
+                gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0),
+                     pb + (bb > 1 ? i * ka * n : 0), pc + i * m * n);
             }
         }
         return Tensor(std::move(r));
@@ -126,6 +128,8 @@ void set_num_threads(int n) {
     openblas_set_num_threads(n);
 }
 
-int num_threads() { return openblas_get_num_threads(); }
+int num_threads() {
+    return openblas_get_num_threads();
+}
 
 }  // namespace tg

@@ -13,12 +13,14 @@ namespace tg {
 namespace {
 void check_same_shape(const char* op, const Tensor& a, const Tensor& b) {
     if (a.shape() != b.shape()) {
-        throw ShapeError(std::string(op) + ": prediction " + shape_str(a.shape()) +
-                         " and target " + shape_str(b.shape()) + " differ");
+        throw ShapeError(std::string(op) + ": prediction " + shape_str(a.shape()) + " and target " +
+                         shape_str(b.shape()) + " differ");
     }
 }
 
-std::size_t rows_of(const Tensor& t) { return t.dim() == 0 ? 1 : t.shape()[0]; }
+std::size_t rows_of(const Tensor& t) {
+    return t.dim() == 0 ? 1 : t.shape()[0];
+}
 }  // namespace
 
 Tensor mse_loss(const Tensor& prediction, const Tensor& target) {

@@ -23,21 +23,25 @@ void check_nonnegative(const char* op, const Tensor& x) {
             if (a.data()[i] < T(0)) {
                 throw NumericError(std::string(op) + ": input " + std::to_string(a.data()[i]) +
                                    " at flat index " + std::to_string(i) +
-                                   " is outside the domain x >= 0 (shape " +
-                                   shape_str(x.shape()) + ")");
+                                   " is outside the domain x >= 0 (shape " + shape_str(x.shape()) +
+                                   ")");
             }
         }
     });
 }
 
-Tensor zero_like_scalar(const Tensor& t) { return scalar_tensor(0.0, t.dtype()); }
+Tensor zero_like_scalar(const Tensor& t) {
+    return scalar_tensor(0.0, t.dtype());
+}
 
 // ---- exp: d/dx = exp(x) = out ---------------------------------------------------------------
-const OpDef kExp{"exp", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, c.out()); },
+const OpDef kExp{"exp",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, c.out()); },
                  [](const OpCall& c, const Tensor* t) { return mul(t[0], c.out()); }};
 
 // ---- log: d/dx = 1/x ----------------------------------------------------------------------
-const OpDef kLog{"log", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = div(g, c.in(0)); },
+const OpDef kLog{"log",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = div(g, c.in(0)); },
                  [](const OpCall& c, const Tensor* t) { return div(t[0], c.in(0)); }};
 
 // ---- sqrt: d/dx = 1 / (2 sqrt(x)) = 1 / (2 out) ----------------------------------------------
@@ -47,9 +51,9 @@ const OpDef kSqrt{
     [](const OpCall& c, const Tensor* t) { return div(t[0], affine(c.out(), 2, 0)); }};
 
 // ---- abs: d/dx = sign(x) ------------------------------------------------------------------
-const OpDef kAbs{"abs",
-                 [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, sign(c.in(0))); },
-                 [](const OpCall& c, const Tensor* t) { return mul(t[0], sign(c.in(0))); }};
+const OpDef kAbs{
+    "abs", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, sign(c.in(0))); },
+    [](const OpCall& c, const Tensor* t) { return mul(t[0], sign(c.in(0))); }};
 
 // ---- sin: d/dx = cos(x) -------------------------------------------------------------------
 const OpDef kSin{"sin",
@@ -62,17 +66,23 @@ const OpDef kCos{
     [](const OpCall& c, const Tensor* t) { return neg(mul(t[0], sin(c.in(0)))); }};
 
 // ---- tanh: d/dx = 1 - tanh(x)^2 = 1 - out^2 --------------------------------------------------
-Tensor tanh_derivative(const Tensor& out) { return affine(square(out), -1, 1); }
+Tensor tanh_derivative(const Tensor& out) {
+    return affine(square(out), -1, 1);
+}
 const OpDef kTanh{
     "tanh",
     [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, tanh_derivative(c.out())); },
     [](const OpCall& c, const Tensor* t) { return mul(t[0], tanh_derivative(c.out())); }};
 
 // ---- sigmoid: d/dx = s (1 - s) with s = out -------------------------------------------------
-Tensor sigmoid_derivative(const Tensor& s) { return mul(s, affine(s, -1, 1)); }
+Tensor sigmoid_derivative(const Tensor& s) {
+    return mul(s, affine(s, -1, 1));
+}
 const OpDef kSigmoid{
     "sigmoid",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, sigmoid_derivative(c.out())); },
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        gi[0] = mul(g, sigmoid_derivative(c.out()));
+    },
     [](const OpCall& c, const Tensor* t) { return mul(t[0], sigmoid_derivative(c.out())); }};
 
 // ---- relu: d/dx = [x > 0] -----------------------------------------------------------------
@@ -97,18 +107,20 @@ const OpDef kSoftplus{
     [](const OpCall& c, const Tensor* t) { return mul(t[0], sigmoid(c.in(0))); }};
 
 // ---- where: mask ? a : b. The mask (input 0) gets no gradient. -----------------------------
-const OpDef kWhere{
-    "where",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const Tensor zero = zero_like_scalar(g);
-        if (c.needs_grad(1)) gi[1] = sum_to(where(c.in(0), g, zero), c.in(1).shape());
-        if (c.needs_grad(2)) gi[2] = sum_to(where(c.in(0), zero, g), c.in(2).shape());
-    },
-    [](const OpCall& c, const Tensor* t) {
-        const Tensor zero = zero_like_scalar(c.out());
-        return broadcast_to(where(c.in(0), t[1].defined() ? t[1] : zero, t[2].defined() ? t[2] : zero),
-                            c.out().shape());
-    }};
+const OpDef kWhere{"where",
+                   [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                       const Tensor zero = zero_like_scalar(g);
+                       if (c.needs_grad(1))
+                           gi[1] = sum_to(where(c.in(0), g, zero), c.in(1).shape());
+                       if (c.needs_grad(2))
+                           gi[2] = sum_to(where(c.in(0), zero, g), c.in(2).shape());
+                   },
+                   [](const OpCall& c, const Tensor* t) {
+                       const Tensor zero = zero_like_scalar(c.out());
+                       return broadcast_to(where(c.in(0), t[1].defined() ? t[1] : zero,
+                                                 t[2].defined() ? t[2] : zero),
+                                           c.out().shape());
+                   }};
 
 template <class F>
 Tensor unary_op(const OpDef& op, const Tensor& x, F f) {
@@ -125,7 +137,9 @@ Tensor mask_of(const char* op, const Tensor& a, const Tensor& b, F f) {
 
 }  // namespace
 
-Tensor exp(const Tensor& x) { return unary_op(kExp, x, [](auto v) { return std::exp(v); }); }
+Tensor exp(const Tensor& x) {
+    return unary_op(kExp, x, [](auto v) { return std::exp(v); });
+}
 
 Tensor log(const Tensor& x) {
     if (anomaly_enabled()) check_nonnegative("log", x);
@@ -137,10 +151,18 @@ Tensor sqrt(const Tensor& x) {
     return unary_op(kSqrt, x, [](auto v) { return std::sqrt(v); });
 }
 
-Tensor abs(const Tensor& x) { return unary_op(kAbs, x, [](auto v) { return std::abs(v); }); }
-Tensor sin(const Tensor& x) { return unary_op(kSin, x, [](auto v) { return std::sin(v); }); }
-Tensor cos(const Tensor& x) { return unary_op(kCos, x, [](auto v) { return std::cos(v); }); }
-Tensor tanh(const Tensor& x) { return unary_op(kTanh, x, [](auto v) { return std::tanh(v); }); }
+Tensor abs(const Tensor& x) {
+    return unary_op(kAbs, x, [](auto v) { return std::abs(v); });
+}
+Tensor sin(const Tensor& x) {
+    return unary_op(kSin, x, [](auto v) { return std::sin(v); });
+}
+Tensor cos(const Tensor& x) {
+    return unary_op(kCos, x, [](auto v) { return std::cos(v); });
+}
+Tensor tanh(const Tensor& x) {
+    return unary_op(kTanh, x, [](auto v) { return std::tanh(v); });
+}
 
 Tensor sigmoid(const Tensor& x) {
     return unary_op(kSigmoid, x, [](auto v) {
@@ -186,21 +208,36 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
     return record(kWhere, std::move(out), {mask, a, b});
 }
 
-Tensor maximum(const Tensor& a, const Tensor& b) { return where(ge(a, b), a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return where(le(a, b), a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) {
+    return where(ge(a, b), a, b);
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+    return where(le(a, b), a, b);
+}
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
-    if (lo > hi) throw ValueError("clamp: lo " + std::to_string(lo) + " > hi " + std::to_string(hi));
+    if (lo > hi)
+        throw ValueError("clamp: lo " + std::to_string(lo) + " > hi " + std::to_string(hi));
     const Tensor l = scalar_tensor(lo, x.dtype());
     const Tensor h = scalar_tensor(hi, x.dtype());
     return minimum(maximum(x, l), h);
 }
 
-Tensor gt(const Tensor& a, const Tensor& b) { return mask_of("gt", a, b, [](auto x, auto y) { return x > y; }); }
-Tensor ge(const Tensor& a, const Tensor& b) { return mask_of("ge", a, b, [](auto x, auto y) { return x >= y; }); }
-Tensor lt(const Tensor& a, const Tensor& b) { return mask_of("lt", a, b, [](auto x, auto y) { return x < y; }); }
-Tensor le(const Tensor& a, const Tensor& b) { return mask_of("le", a, b, [](auto x, auto y) { return x <= y; }); }
-Tensor eq(const Tensor& a, const Tensor& b) { return mask_of("eq", a, b, [](auto x, auto y) { return x == y; }); }
+Tensor gt(const Tensor& a, const Tensor& b) {
+    return mask_of("gt", a, b, [](auto x, auto y) { return x > y; });
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+    return mask_of("ge", a, b, [](auto x, auto y) { return x >= y; });
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+    return mask_of("lt", a, b, [](auto x, auto y) { return x < y; });
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+    return mask_of("le", a, b, [](auto x, auto y) { return x <= y; });
+}
+Tensor eq(const Tensor& a, const Tensor& b) {
+    return mask_of("eq", a, b, [](auto x, auto y) { return x == y; });
+}
 
 Tensor gt(const Tensor& a, double b) {
     return kernels::unary(a, [b](auto x) {

@@ -14,7 +14,9 @@ std::uint64_t splitmix64(std::uint64_t& x) {
     return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 template <class F>
 Tensor generate(const Shape& shape, DType dtype, F next) {
@@ -45,9 +47,13 @@ std::uint64_t Generator::next_u64() {
     return result;
 }
 
-double Generator::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Generator::uniform() {
+    return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
-double Generator::uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+double Generator::uniform(double lo, double hi) {
+    return lo + (hi - lo) * uniform();
+}
 
 double Generator::normal() {
     if (has_spare_) {
@@ -64,7 +70,9 @@ double Generator::normal() {
     return r * std::cos(theta);
 }
 
-double Generator::normal(double mean, double stddev) { return mean + stddev * normal(); }
+double Generator::normal(double mean, double stddev) {
+    return mean + stddev * normal();
+}
 
 std::uint64_t Generator::below(std::uint64_t n) {
     if (n == 0) throw ValueError("Generator::below(0): empty range");

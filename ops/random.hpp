@@ -10,20 +10,20 @@
 namespace tg {
 
 class Generator {
-public:
+  public:
     explicit Generator(std::uint64_t seed = 0) { manual_seed(seed); }
     void manual_seed(std::uint64_t seed);
 
     std::uint64_t next_u64();
-    double uniform();                          // [0, 1)
-    double uniform(double lo, double hi);      // [lo, hi)
-    double normal();                           // N(0, 1)
+    double uniform();                      // [0, 1)
+    double uniform(double lo, double hi);  // [lo, hi)
+    double normal();                       // N(0, 1)
     double normal(double mean, double stddev);
-    std::uint64_t below(std::uint64_t n);      // uniform in [0, n), unbiased
+    std::uint64_t below(std::uint64_t n);  // uniform in [0, n), unbiased
     // A uniformly random permutation of 0..n-1 (Fisher-Yates).
     std::vector<std::size_t> permutation(std::size_t n);
 
-private:
+  private:
     std::uint64_t s_[4];
     bool has_spare_ = false;
     double spare_ = 0;

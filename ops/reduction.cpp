@@ -16,20 +16,20 @@ namespace {
 // is broadcast back.
 Shape kept_shape(const Shape& in, const OpCall& c, std::size_t first_axis) {
     Shape s = in;
-    for (std::size_t i = first_axis; i < c.num_ints(); ++i) s[static_cast<std::size_t>(c.ints(i))] = 1;
+    for (std::size_t i = first_axis; i < c.num_ints(); ++i)
+        s[static_cast<std::size_t>(c.ints(i))] = 1;
     return s;
 }
 
 // Attributes of sum: [keepdims, axes...].
-const OpDef kSum{
-    "sum",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const Shape& in = c.in(0).shape();
-        gi[0] = broadcast_to(reshape(g, kept_shape(in, c, 1)), in);
-    },
-    [](const OpCall& c, const Tensor* t) {
-        return sum(t[0], Dims(c.int_list(1, c.num_ints() - 1)), c.ints(0) != 0);
-    }};
+const OpDef kSum{"sum",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     const Shape& in = c.in(0).shape();
+                     gi[0] = broadcast_to(reshape(g, kept_shape(in, c, 1)), in);
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     return sum(t[0], Dims(c.int_list(1, c.num_ints() - 1)), c.ints(0) != 0);
+                 }};
 
 // Attributes of max: [keepdims, axis].
 const OpDef kMax{
@@ -47,7 +47,9 @@ std::vector<bool> axis_flags(const char* op, const Tensor& x, const Dims& axes,
     std::vector<bool> flags(x.dim(), false);
     for (std::size_t i = 0; i < axes.size(); ++i) {
         const std::size_t a = kernels::normalize_axis(op, axes[i], x.dim());
-        if (flags[a]) throw ValueError(std::string(op) + ": axis " + std::to_string(axes[i]) + " given twice");
+        if (flags[a])
+            throw ValueError(std::string(op) + ": axis " + std::to_string(axes[i]) +
+                             " given twice");
         flags[a] = true;
     }
     for (std::size_t a = 0; a < flags.size(); ++a)
@@ -136,7 +138,8 @@ Tensor max(const Tensor& x, std::int64_t axis_in, bool keepdims) {
             std::copy(base, base + w.inner, dst);
             for (std::size_t k = 1; k < w.len; ++k) {
                 const T* row = base + k * w.inner;
-                for (std::size_t i = 0; i < w.inner; ++i) dst[i] = row[i] > dst[i] ? row[i] : dst[i];
+                for (std::size_t i = 0; i < w.inner; ++i)
+                    dst[i] = row[i] > dst[i] ? row[i] : dst[i];
             }
         }
         return Tensor(std::move(r));

@@ -25,16 +25,18 @@ const OpDef kReshape{
 // ---- permute: axes reordered; the derivative permutes back ----------------------------------
 Dims inverse_permutation(const OpCall& c) {
     std::vector<std::int64_t> inv(c.num_ints());
-    for (std::size_t i = 0; i < c.num_ints(); ++i) inv[static_cast<std::size_t>(c.ints(i))] = static_cast<std::int64_t>(i);
+    for (std::size_t i = 0; i < c.num_ints(); ++i)
+        inv[static_cast<std::size_t>(c.ints(i))] = static_cast<std::int64_t>(i);
     return Dims(std::move(inv));
 }
 
-const OpDef kPermute{
-    "permute",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = permute(g, inverse_permutation(c)); },
-    [](const OpCall& c, const Tensor* t) {
-        return permute(t[0], Dims(c.int_list(0, c.num_ints())));
-    }};
+const OpDef kPermute{"permute",
+                     [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                         gi[0] = permute(g, inverse_permutation(c));
+                     },
+                     [](const OpCall& c, const Tensor* t) {
+                         return permute(t[0], Dims(c.int_list(0, c.num_ints())));
+                     }};
 
 }  // namespace
 
@@ -85,7 +87,8 @@ Tensor permute(const Tensor& x, const Dims& axes) {
         perm[i] = static_cast<std::int64_t>(a);
     }
     bool identity = true;
-    for (std::size_t i = 0; i < nd; ++i) identity = identity && perm[i] == static_cast<std::int64_t>(i);
+    for (std::size_t i = 0; i < nd; ++i)
+        identity = identity && perm[i] == static_cast<std::int64_t>(i);
     if (identity) return x;
     Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -119,7 +122,9 @@ Tensor flatten(const Tensor& x, std::int64_t start, std::int64_t end) {
     if (nd == 0) return reshape(x, {1});
     const std::size_t s = kernels::normalize_axis("flatten", start, nd);
     const std::size_t e = kernels::normalize_axis("flatten", end, nd);
-    if (s > e) throw ValueError("flatten: start axis " + std::to_string(start) + " is after end axis " + std::to_string(end));
+    if (s > e)
+        throw ValueError("flatten: start axis " + std::to_string(start) + " is after end axis " +
+                         std::to_string(end));
     std::vector<std::int64_t> dims;
     std::int64_t merged = 1;
     for (std::size_t k = 0; k < nd; ++k) {

@@ -17,16 +17,15 @@ Dims part(const OpCall& c, std::size_t which, std::size_t rank) {
 }
 
 // slice attributes: [starts..., stops..., steps...]
-const OpDef kSlice{
-    "slice",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const std::size_t r = c.in(0).dim();
-        gi[0] = unslice(g, c.in(0).shape(), part(c, 0, r), part(c, 2, r));
-    },
-    [](const OpCall& c, const Tensor* t) {
-        const std::size_t r = c.in(0).dim();
-        return slice(t[0], part(c, 0, r), part(c, 1, r), part(c, 2, r));
-    }};
+const OpDef kSlice{"slice",
+                   [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                       const std::size_t r = c.in(0).dim();
+                       gi[0] = unslice(g, c.in(0).shape(), part(c, 0, r), part(c, 2, r));
+                   },
+                   [](const OpCall& c, const Tensor* t) {
+                       const std::size_t r = c.in(0).dim();
+                       return slice(t[0], part(c, 0, r), part(c, 1, r), part(c, 2, r));
+                   }};
 
 // unslice attributes: [starts..., steps...]; the slice that undoes it stops after g's extent.
 Dims unslice_stops(const OpCall& c) {
@@ -39,35 +38,34 @@ Dims unslice_stops(const OpCall& c) {
     return Dims(std::move(stops));
 }
 
-const OpDef kUnslice{
-    "unslice",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const std::size_t r = c.in(0).dim();
-        gi[0] = slice(g, part(c, 0, r), unslice_stops(c), part(c, 1, r));
-    },
-    [](const OpCall& c, const Tensor* t) {
-        const std::size_t r = c.in(0).dim();
-        return unslice(t[0], c.out().shape(), part(c, 0, r), part(c, 1, r));
-    }};
+const OpDef kUnslice{"unslice",
+                     [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                         const std::size_t r = c.in(0).dim();
+                         gi[0] = slice(g, part(c, 0, r), unslice_stops(c), part(c, 1, r));
+                     },
+                     [](const OpCall& c, const Tensor* t) {
+                         const std::size_t r = c.in(0).dim();
+                         return unslice(t[0], c.out().shape(), part(c, 0, r), part(c, 1, r));
+                     }};
 
 // concat attributes: [axis]
-const OpDef kConcat{
-    "concat",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        const auto axis = c.ints(0);
-        std::int64_t offset = 0;
-        for (std::size_t k = 0; k < c.num_inputs(); ++k) {
-            const auto len = static_cast<std::int64_t>(c.in(k).shape()[static_cast<std::size_t>(axis)]);
-            if (c.needs_grad(k)) gi[k] = slice(g, axis, offset, offset + len);
-            offset += len;
-        }
-    },
-    [](const OpCall& c, const Tensor* t) {
-        std::vector<Tensor> parts;
-        for (std::size_t k = 0; k < c.num_inputs(); ++k)
-            parts.push_back(t[k].defined() ? t[k] : zeros_like(c.in(k)));
-        return concat(parts, c.ints(0));
-    }};
+const OpDef kConcat{"concat",
+                    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                        const auto axis = c.ints(0);
+                        std::int64_t offset = 0;
+                        for (std::size_t k = 0; k < c.num_inputs(); ++k) {
+                            const auto len = static_cast<std::int64_t>(
+                                c.in(k).shape()[static_cast<std::size_t>(axis)]);
+                            if (c.needs_grad(k)) gi[k] = slice(g, axis, offset, offset + len);
+                            offset += len;
+                        }
+                    },
+                    [](const OpCall& c, const Tensor* t) {
+                        std::vector<Tensor> parts;
+                        for (std::size_t k = 0; k < c.num_inputs(); ++k)
+                            parts.push_back(t[k].defined() ? t[k] : zeros_like(c.in(k)));
+                        return concat(parts, c.ints(0));
+                    }};
 
 void check_slice(const char* op, const Shape& shape, const Dims& starts, const Dims& stops,
                  const Dims& steps) {
@@ -211,13 +209,15 @@ Tensor concat(const std::vector<Tensor>& xs, std::int64_t axis_in) {
         auto res = kernels::uninitialized<T>(shape);
         std::size_t outer = 1;
         for (std::size_t d = 0; d < axis; ++d) outer *= shape[d];
-        const std::size_t row = shape[axis] * (kernels::numel_of(shape) / std::max<std::size_t>(outer * shape[axis], 1));
+        const std::size_t row = shape[axis] * (kernels::numel_of(shape) /
+                                               std::max<std::size_t>(outer * shape[axis], 1));
         std::size_t offset = 0;
         for (const Tensor& t : xs) {
             const auto& a = t.array<T>();
             const std::size_t block = outer == 0 ? 0 : a.size() / outer;
             for (std::size_t o = 0; o < outer; ++o)
-                std::copy(a.data() + o * block, a.data() + (o + 1) * block, res.data() + o * row + offset);
+                std::copy(a.data() + o * block, a.data() + (o + 1) * block,
+                          res.data() + o * row + offset);
             offset += block;
         }
         return Tensor(std::move(res));

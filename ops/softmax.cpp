@@ -20,6 +20,8 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis) {
     return sub(x, logsumexp(x, axis, true));
 }
 
-Tensor softmax(const Tensor& x, std::int64_t axis) { return exp(log_softmax(x, axis)); }
+Tensor softmax(const Tensor& x, std::int64_t axis) {
+    return exp(log_softmax(x, axis));
+}
 
 }  // namespace tg

@@ -17,10 +17,10 @@ using tg::Tensor;
 
 // Where an op's inputs may lie, so that finite differences never straddle a kink or a pole.
 enum class Domain {
-    any,        // N(0, 1)
-    positive,   // U[0.5, 2)
+    any,             // N(0, 1)
+    positive,        // U[0.5, 2)
     away_from_zero,  // +-U[0.3, 1.5)
-    unit,       // U[0.1, 0.9): probabilities
+    unit,            // U[0.1, 0.9): probabilities
 };
 
 inline std::size_t numel(const Shape& s) {
@@ -29,16 +29,23 @@ inline std::size_t numel(const Shape& s) {
     return n;
 }
 
-inline Tensor sample(const Shape& shape, Domain d, tg::Generator& gen, tg::DType dtype = tg::kFloat64) {
+inline Tensor sample(const Shape& shape, Domain d, tg::Generator& gen,
+                     tg::DType dtype = tg::kFloat64) {
     std::vector<double> v(numel(shape));
     for (auto& x : v) {
         switch (d) {
-            case Domain::any: x = gen.normal(); break;
-            case Domain::positive: x = gen.uniform(0.5, 2.0); break;
+            case Domain::any:
+                x = gen.normal();
+                break;
+            case Domain::positive:
+                x = gen.uniform(0.5, 2.0);
+                break;
             case Domain::away_from_zero:
                 x = gen.uniform(0.3, 1.5) * (gen.uniform() < 0.5 ? -1.0 : 1.0);
                 break;
-            case Domain::unit: x = gen.uniform(0.1, 0.9); break;
+            case Domain::unit:
+                x = gen.uniform(0.1, 0.9);
+                break;
         }
     }
     return tg::from_vector(v, shape, dtype);

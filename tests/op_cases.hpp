@@ -30,7 +30,8 @@ inline std::vector<OpCase> all_op_cases() {
     auto add_case = [&](const std::string& name, const std::vector<Shape>& shapes,
                         const std::vector<Domain>& domains, TensorFunction f) {
         std::vector<Tensor> in;
-        for (std::size_t i = 0; i < shapes.size(); ++i) in.push_back(leaf(shapes[i], domains[i], gen));
+        for (std::size_t i = 0; i < shapes.size(); ++i)
+            in.push_back(leaf(shapes[i], domains[i], gen));
         cases.push_back({name + " " + shapes_str(shapes), std::move(f), std::move(in)});
     };
 
@@ -67,14 +68,15 @@ inline std::vector<OpCase> all_op_cases() {
     for (const auto& u : unaries) {
         for (const auto& s : unary_shapes) {
             auto f = u.f;
-            add_case(u.name, {s}, {u.domain}, [f](const std::vector<Tensor>& in) { return f(in[0]); });
+            add_case(u.name, {s}, {u.domain},
+                     [f](const std::vector<Tensor>& in) { return f(in[0]); });
         }
     }
 
     // ---- binary elementwise, over every broadcasting family ----
     const std::vector<std::pair<Shape, Shape>> binary_shapes{
-        {{}, {}},         {{5}, {5}},       {{3, 4}, {3, 4}}, {{2, 3, 2, 2}, {2, 3, 2, 2}},
-        {{3, 4}, {4}},    {{4}, {3, 4}},    {{3, 1}, {1, 4}}, {{1, 3, 1}, {2, 1, 4}},
+        {{}, {}},           {{5}, {5}},    {{3, 4}, {3, 4}}, {{2, 3, 2, 2}, {2, 3, 2, 2}},
+        {{3, 4}, {4}},      {{4}, {3, 4}}, {{3, 1}, {1, 4}}, {{1, 3, 1}, {2, 1, 4}},
         {{2, 3, 2, 2}, {}}, {{}, {3, 2}},
     };
     struct Binary {
@@ -86,10 +88,14 @@ inline std::vector<OpCase> all_op_cases() {
         {"add", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return a + b; }},
         {"sub", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return a - b; }},
         {"mul", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return a * b; }},
-        {"div", Domain::any, Domain::away_from_zero, [](const Tensor& a, const Tensor& b) { return a / b; }},
-        {"pow", Domain::positive, Domain::any, [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
-        {"maximum", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
-        {"minimum", Domain::any, Domain::any, [](const Tensor& a, const Tensor& b) { return minimum(a, b); }},
+        {"div", Domain::any, Domain::away_from_zero,
+         [](const Tensor& a, const Tensor& b) { return a / b; }},
+        {"pow", Domain::positive, Domain::any,
+         [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
+        {"maximum", Domain::any, Domain::any,
+         [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
+        {"minimum", Domain::any, Domain::any,
+         [](const Tensor& a, const Tensor& b) { return minimum(a, b); }},
         {"where", Domain::any, Domain::any,
          [](const Tensor& a, const Tensor& b) { return where(gt(a, b), mul(a, b), sub(a, b)); }},
     };
@@ -107,15 +113,23 @@ inline std::vector<OpCase> all_op_cases() {
     };
     add_case("sum all", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return sum(x); }));
     add_case("sum all", {{}}, {Domain::any}, one([](const Tensor& x) { return sum(x); }));
-    add_case("sum axis 1", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return sum(x, {1}); }));
-    add_case("sum axes 0,2 keepdims", {{2, 3, 4}}, {Domain::any},
-             one([](const Tensor& x) { return sum(x, {0, -1}, true); }));
-    add_case("sum axis size-1", {{1, 3, 1}}, {Domain::any}, one([](const Tensor& x) { return sum(x, {0, 2}); }));
+    add_case("sum axis 1", {{2, 3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return sum(x, {1}); }));
+    add_case("sum axes 0,2 keepdims", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return sum(x, {0, -1}, true);
+             }));
+    add_case("sum axis size-1", {{1, 3, 1}}, {Domain::any}, one([](const Tensor& x) {
+                 return sum(x, {0, 2});
+             }));
     add_case("mean all", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return mean(x); }));
-    add_case("mean axis 0", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return mean(x, {0, 3}); }));
+    add_case("mean axis 0", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return mean(x, {0, 3});
+             }));
     add_case("max axis 0", {{4, 3}}, {Domain::any}, one([](const Tensor& x) { return max(x, 0); }));
-    add_case("max axis -1 keepdims", {{2, 3, 5}}, {Domain::any}, one([](const Tensor& x) { return max(x, -1, true); }));
-    add_case("max axis 1 of 4-D", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return max(x, 1); }));
+    add_case("max axis -1 keepdims", {{2, 3, 5}}, {Domain::any},
+             one([](const Tensor& x) { return max(x, -1, true); }));
+    add_case("max axis 1 of 4-D", {{2, 3, 2, 2}}, {Domain::any},
+             one([](const Tensor& x) { return max(x, 1); }));
     add_case("min axis 1", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return min(x, 1); }));
 
     // ---- matrix products ----
@@ -139,69 +153,101 @@ inline std::vector<OpCase> all_op_cases() {
     mm("matmul 1x1", {1, 1}, {1, 1}, false, false);
 
     // ---- shape ops ----
-    add_case("reshape", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return reshape(x, {4, -1}); }));
-    add_case("reshape to scalar", {{1, 1}}, {Domain::any}, one([](const Tensor& x) { return reshape(x, Dims(std::vector<std::int64_t>{})); }));
-    add_case("permute", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return permute(x, {2, 0, 1}); }));
-    add_case("permute 4-D", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return permute(x, {0, 2, 3, 1}); }));
-    add_case("transpose", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return transpose(x); }));
-    add_case("flatten", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return flatten(x); }));
-    add_case("unsqueeze", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return unsqueeze(x, 1); }));
-    add_case("squeeze", {{3, 1, 4}}, {Domain::any}, one([](const Tensor& x) { return squeeze(x, 1); }));
-    add_case("broadcast_to", {{3, 1}}, {Domain::any},
-             one([](const Tensor& x) { return broadcast_to(x, {2, 3, 4}); }));
-    add_case("broadcast_to from scalar", {{}}, {Domain::any},
-             one([](const Tensor& x) { return broadcast_to(x, {2, 3}); }));
-    add_case("sum_to", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) { return sum_to(x, {3, 1}); }));
-    add_case("sum_to scalar", {{2, 3}}, {Domain::any}, one([](const Tensor& x) { return sum_to(x, {}); }));
-    add_case("slice step 2", {{3, 7}}, {Domain::any}, one([](const Tensor& x) { return slice(x, 1, 1, 6, 2); }));
-    add_case("slice negative", {{5, 2}}, {Domain::any}, one([](const Tensor& x) { return slice(x, 0, -3, -1); }));
-    add_case("slice every axis", {{4, 5, 3}}, {Domain::any},
-             one([](const Tensor& x) { return slice(x, {1, 0, 2}, {3, 5, 3}, {1, 3, 1}); }));
-    add_case("unslice", {{2, 2}}, {Domain::any},
-             one([](const Tensor& x) { return unslice(x, {5, 4}, {1, 0}, {2, 3}); }));
-    add_case("pad", {{2, 3, 2, 2}}, {Domain::any},
-             one([](const Tensor& x) { return pad(x, {{0, 0}, {0, 0}, {1, 2}, {2, 1}}); }));
+    add_case("reshape", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return reshape(x, {4, -1});
+             }));
+    add_case("reshape to scalar", {{1, 1}}, {Domain::any},
+             one([](const Tensor& x) { return reshape(x, Dims(std::vector<std::int64_t>{})); }));
+    add_case("permute", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return permute(x, {2, 0, 1});
+             }));
+    add_case("permute 4-D", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return permute(x, {0, 2, 3, 1});
+             }));
+    add_case("transpose", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return transpose(x); }));
+    add_case("flatten", {{2, 3, 2, 2}}, {Domain::any},
+             one([](const Tensor& x) { return flatten(x); }));
+    add_case("unsqueeze", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return unsqueeze(x, 1); }));
+    add_case("squeeze", {{3, 1, 4}}, {Domain::any},
+             one([](const Tensor& x) { return squeeze(x, 1); }));
+    add_case("broadcast_to", {{3, 1}}, {Domain::any}, one([](const Tensor& x) {
+                 return broadcast_to(x, {2, 3, 4});
+             }));
+    add_case("broadcast_to from scalar", {{}}, {Domain::any}, one([](const Tensor& x) {
+                 return broadcast_to(x, {2, 3});
+             }));
+    add_case("sum_to", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return sum_to(x, {3, 1});
+             }));
+    add_case("sum_to scalar", {{2, 3}}, {Domain::any},
+             one([](const Tensor& x) { return sum_to(x, {}); }));
+    add_case("slice step 2", {{3, 7}}, {Domain::any},
+             one([](const Tensor& x) { return slice(x, 1, 1, 6, 2); }));
+    add_case("slice negative", {{5, 2}}, {Domain::any},
+             one([](const Tensor& x) { return slice(x, 0, -3, -1); }));
+    add_case("slice every axis", {{4, 5, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return slice(x, {1, 0, 2}, {3, 5, 3}, {1, 3, 1});
+             }));
+    add_case("unslice", {{2, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return unslice(x, {5, 4}, {1, 0}, {2, 3});
+             }));
+    add_case("pad", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return pad(x, {{0, 0}, {0, 0}, {1, 2}, {2, 1}});
+             }));
     add_case("concat", {{2, 3}, {2, 1}, {2, 2}}, {Domain::any, Domain::any, Domain::any},
              [](const std::vector<Tensor>& in) { return concat(in, 1); });
     add_case("concat axis 0", {{1, 3}, {2, 3}}, {Domain::any, Domain::any},
              [](const std::vector<Tensor>& in) { return concat(in, 0); });
     add_case("stack", {{3}, {3}}, {Domain::any, Domain::any},
              [](const std::vector<Tensor>& in) { return stack(in, 1); });
-    add_case("index_select", {{4, 3}}, {Domain::any},
-             one([](const Tensor& x) { return index_select(x, 0, {3, 0, 3, 1}); }));
-    add_case("index_select axis 1", {{2, 3, 2}}, {Domain::any},
-             one([](const Tensor& x) { return index_select(x, 1, {2, 2, 0}); }));
-    add_case("index_add", {{3, 2}}, {Domain::any},
-             one([](const Tensor& x) { return index_add(x, 0, {1, 4, 1}, 5); }));
+    add_case("index_select", {{4, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return index_select(x, 0, {3, 0, 3, 1});
+             }));
+    add_case("index_select axis 1", {{2, 3, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return index_select(x, 1, {2, 2, 0});
+             }));
+    add_case("index_add", {{3, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return index_add(x, 0, {1, 4, 1}, 5);
+             }));
 
     // ---- convolution building blocks ----
-    add_case("unfold 3x3", {{2, 2, 5, 5}}, {Domain::any},
-             one([](const Tensor& x) { return unfold(x, Window{3, 3}); }));
-    add_case("unfold 3x3 stride 2 pad 1", {{1, 2, 5, 4}}, {Domain::any},
-             one([](const Tensor& x) { return unfold(x, Window{3, 3, 2, 2, 1, 1}); }));
-    add_case("unfold 2x1", {{2, 1, 3, 3}}, {Domain::any},
-             one([](const Tensor& x) { return unfold(x, Window{2, 1, 1, 2, 0, 0}); }));
-    add_case("fold 3x3", {{2, 18, 9}}, {Domain::any},
-             one([](const Tensor& x) { return fold(x, 5, 5, Window{3, 3}); }));
-    add_case("fold 3x3 stride 2 pad 1", {{1, 9, 6}}, {Domain::any},
-             one([](const Tensor& x) { return fold(x, 5, 4, Window{3, 3, 2, 2, 1, 1}); }));
+    add_case("unfold 3x3", {{2, 2, 5, 5}}, {Domain::any}, one([](const Tensor& x) {
+                 return unfold(x, Window{3, 3});
+             }));
+    add_case("unfold 3x3 stride 2 pad 1", {{1, 2, 5, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return unfold(x, Window{3, 3, 2, 2, 1, 1});
+             }));
+    add_case("unfold 2x1", {{2, 1, 3, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return unfold(x, Window{2, 1, 1, 2, 0, 0});
+             }));
+    add_case("fold 3x3", {{2, 18, 9}}, {Domain::any}, one([](const Tensor& x) {
+                 return fold(x, 5, 5, Window{3, 3});
+             }));
+    add_case("fold 3x3 stride 2 pad 1", {{1, 9, 6}}, {Domain::any}, one([](const Tensor& x) {
+                 return fold(x, 5, 4, Window{3, 3, 2, 2, 1, 1});
+             }));
 
     // ---- composites ----
-    add_case("logsumexp", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return logsumexp(x, 1); }));
-    add_case("log_softmax", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return log_softmax(x, 1); }));
-    add_case("softmax axis 0", {{3, 4}}, {Domain::any}, one([](const Tensor& x) { return softmax(x, 0); }));
+    add_case("logsumexp", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return logsumexp(x, 1); }));
+    add_case("log_softmax", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return log_softmax(x, 1); }));
+    add_case("softmax axis 0", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return softmax(x, 0); }));
     add_case("mse_loss", {{3, 4}, {3, 4}}, {Domain::any, Domain::any},
              two([](const Tensor& a, const Tensor& b) { return mse_loss(a, b); }));
     add_case("quadratic_cost", {{3, 4}, {3, 4}}, {Domain::any, Domain::any},
              two([](const Tensor& a, const Tensor& b) { return quadratic_cost(a, b); }));
-    add_case("cross_entropy", {{4, 5}}, {Domain::any},
-             one([](const Tensor& x) { return cross_entropy(x, {1, 0, 4, 1}); }));
-    add_case("binary_cross_entropy_with_logits", {{3, 2}}, {Domain::any},
-             one([](const Tensor& x) {
-                 return binary_cross_entropy_with_logits(x, from_vector({1, 0, 0, 1, 1, 0}, {3, 2}, x.dtype()));
+    add_case("cross_entropy", {{4, 5}}, {Domain::any}, one([](const Tensor& x) {
+                 return cross_entropy(x, {1, 0, 4, 1});
              }));
-    add_case("binary_cross_entropy", {{3, 2}}, {Domain::unit},
-             one([](const Tensor& a) {
+    add_case("binary_cross_entropy_with_logits", {{3, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return binary_cross_entropy_with_logits(
+                     x, from_vector({1, 0, 0, 1, 1, 0}, {3, 2}, x.dtype()));
+             }));
+    add_case("binary_cross_entropy", {{3, 2}}, {Domain::unit}, one([](const Tensor& a) {
                  return binary_cross_entropy(a, from_vector({1, 0, 0, 1, 1, 0}, {3, 2}, a.dtype()));
              }));
     return cases;

@@ -10,7 +10,8 @@ TEST_CASE("backward gives the hand-derived gradient of a small expression", "[au
     const Tensor a = from_vector({0.5, -1.0, 2.0}, {3}, kFloat64).requires_grad_();
     const Tensor b = from_vector({1.5, 0.25, -3.0}, {3}, kFloat64).requires_grad_();
     sum(a * b + exp(a)).backward();
-    require_close(a.grad(), {1.5 + std::exp(0.5), 0.25 + std::exp(-1.0), -3.0 + std::exp(2.0)}, 1e-14);
+    require_close(a.grad(), {1.5 + std::exp(0.5), 0.25 + std::exp(-1.0), -3.0 + std::exp(2.0)},
+                  1e-14);
     require_close(b.grad(), {0.5, -1.0, 2.0}, 0);
 }
 
@@ -93,7 +94,8 @@ TEST_CASE("hooks see and may replace the gradient; retain_grad keeps a non-leaf'
     require_close(x.grad(), {180, 360}, 0);
 }
 
-TEST_CASE("parameters are updated in place under no-grad, and version checks catch misuse", "[autograd]") {
+TEST_CASE("parameters are updated in place under no-grad, and version checks catch misuse",
+          "[autograd]") {
     Tensor w = from_vector({1, 2}, {2}, kFloat64).requires_grad_();
     const Tensor loss = sum(w * w);
     {

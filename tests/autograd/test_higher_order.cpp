@@ -50,7 +50,8 @@ TEST_CASE("mixed second derivatives through transcendental ops", "[higher-order]
     require_close(dxy, {std::exp(xv * yv) * (1 + xv * yv) + std::cos(xv) * (1 - t * t)}, 1e-13);
 }
 
-TEST_CASE("HVPs of a quadratic form equal the hand-derived Hessian times v", "[higher-order][hvp]") {
+TEST_CASE("HVPs of a quadratic form equal the hand-derived Hessian times v",
+          "[higher-order][hvp]") {
     // f(x) = 1/2 x^T A x + b^T x has Hessian (A + A^T)/2 everywhere.
     Generator gen(7);
     const std::size_t n = 5;
@@ -65,7 +66,8 @@ TEST_CASE("HVPs of a quadratic form equal the hand-derived Hessian times v", "[h
     const auto a = A.to_vector(), vv = v.to_vector();
     std::vector<double> expect(n, 0.0);
     for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < n; ++j) expect[i] += 0.5 * (a[i * n + j] + a[j * n + i]) * vv[j];
+        for (std::size_t j = 0; j < n; ++j)
+            expect[i] += 0.5 * (a[i * n + j] + a[j * n + i]) * vv[j];
     for (auto mode : {HvpMode::reverse_over_reverse, HvpMode::forward_over_reverse}) {
         INFO("mode " << static_cast<int>(mode));
         require_close(hvp(f, {x}, {v}, mode)[0], expect, 1e-12);
@@ -80,7 +82,8 @@ TEST_CASE("HVPs of Rosenbrock equal the hand-derived Hessian times v", "[higher-
             const Tensor v = from_vector({v0, v1}, {2}, kFloat64);
             const std::vector<double> expect{H[0] * v0 + H[1] * v1, H[2] * v0 + H[3] * v1};
             for (auto mode : {HvpMode::reverse_over_reverse, HvpMode::forward_over_reverse}) {
-                INFO("point " << px << "," << py << " v " << v0 << "," << v1 << " mode " << static_cast<int>(mode));
+                INFO("point " << px << "," << py << " v " << v0 << "," << v1 << " mode "
+                              << static_cast<int>(mode));
                 require_close(hvp([&] { return rosenbrock(p); }, {p}, {v}, mode)[0], expect, 1e-10);
             }
         }
@@ -112,7 +115,9 @@ TEST_CASE("HVPs through a small network agree between the two modes", "[higher-o
     const std::vector<Tensor> params{W1, b1, W2};
     std::vector<Tensor> v;
     for (const auto& p : params) v.push_back(sample(p.shape(), Domain::any, gen));
-    auto loss = [&] { return cross_entropy(matmul(tanh(matmul(x, W1) + b1), W2), {0, 2, 1, 1, 0, 2}); };
+    auto loss = [&] {
+        return cross_entropy(matmul(tanh(matmul(x, W1) + b1), W2), {0, 2, 1, 1, 0, 2});
+    };
     const auto r = hvp(loss, params, v, HvpMode::reverse_over_reverse);
     const auto f = hvp(loss, params, v, HvpMode::forward_over_reverse);
     for (std::size_t i = 0; i < params.size(); ++i) require_close_tensors(f[i], r[i], 1e-12, 1e-12);

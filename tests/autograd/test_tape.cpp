@@ -17,11 +17,13 @@ struct TinyMlp {
     Tensor x = sample({10, 8}, Domain::any, gen);
 
     double step() {
-        const Tensor loss = cross_entropy(matmul(sigmoid(matmul(x, W1) + b1), W2), {0, 1, 2, 3, 0, 1, 2, 3, 0, 1});
+        const Tensor loss =
+            cross_entropy(matmul(sigmoid(matmul(x, W1) + b1), W2), {0, 1, 2, 3, 0, 1, 2, 3, 0, 1});
         for (Tensor* p : {&W1, &b1, &W2}) p->zero_grad();
         loss.backward();
         NoGradGuard no_grad;
-        for (Tensor* p : {&W1, &b1, &W2}) p->mutable_array<double>() -= 0.1 * p->grad().array<double>();
+        for (Tensor* p : {&W1, &b1, &W2})
+            p->mutable_array<double>() -= 0.1 * p->grad().array<double>();
         return loss.item();
     }
 };

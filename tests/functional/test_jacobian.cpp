@@ -45,6 +45,7 @@ TEST_CASE("hessian of a scalar function of a matrix", "[jacobian]") {
     REQUIRE(H.shape() == Shape{2, 2, 2, 2});
     std::vector<double> expect(16, 0.0);
     const std::vector<double> xs{1, -2, 0.5, 3};
-    for (int i = 0; i < 4; ++i) expect[static_cast<std::size_t>(i * 4 + i)] = 6 * xs[static_cast<std::size_t>(i)];
+    for (int i = 0; i < 4; ++i)
+        expect[static_cast<std::size_t>(i * 4 + i)] = 6 * xs[static_cast<std::size_t>(i)];
     require_close(H, expect, 1e-12);
 }

@@ -6,7 +6,9 @@ using namespace tgtest;
 using namespace tg;
 
 namespace {
-std::vector<double> values(const Tensor& t) { return t.to_vector(); }
+std::vector<double> values(const Tensor& t) {
+    return t.to_vector();
+}
 }  // namespace
 
 TEST_CASE("broadcasting arithmetic follows NumPy rules", "[ops][values]") {
@@ -18,11 +20,13 @@ TEST_CASE("broadcasting arithmetic follows NumPy rules", "[ops][values]") {
     const auto va = values(a), vb = values(b);
     std::vector<double> expect;
     for (std::size_t i = 0; i < 3; ++i)
-        for (std::size_t j = 0; j < 4; ++j) expect.push_back(va[i] * vb[j] - va[i] / (vb[j] * vb[j] + 1));
+        for (std::size_t j = 0; j < 4; ++j)
+            expect.push_back(va[i] * vb[j] - va[i] / (vb[j] * vb[j] + 1));
     require_close(c, expect, 1e-14);
 }
 
-TEST_CASE("matmul matches a triple loop, with and without transposes and batches", "[ops][values]") {
+TEST_CASE("matmul matches a triple loop, with and without transposes and batches",
+          "[ops][values]") {
     Generator gen(2);
     for (bool ta : {false, true}) {
         for (bool tb : {false, true}) {
@@ -38,7 +42,8 @@ TEST_CASE("matmul matches a triple loop, with and without transposes and batches
                     for (std::size_t j = 0; j < N; ++j) {
                         double acc = 0;
                         for (std::size_t k = 0; k < K; ++k) {
-                            const double x = ta ? va[s * K * M + k * M + i] : va[s * M * K + i * K + k];
+                            const double x =
+                                ta ? va[s * K * M + k * M + i] : va[s * M * K + i * K + k];
                             const double y = tb ? vb[j * K + k] : vb[k * N + j];
                             acc += x * y;
                         }
@@ -91,10 +96,16 @@ TEST_CASE("unfold places every window as a column", "[ops][values]") {
                 for (std::size_t j = 0; j < w.kw; ++j)
                     for (std::size_t oh = 0; oh < OH; ++oh)
                         for (std::size_t ow = 0; ow < OW; ++ow) {
-                            const long y = static_cast<long>(oh * w.sh + i) - static_cast<long>(w.ph);
-                            const long xx = static_cast<long>(ow * w.sw + j) - static_cast<long>(w.pw);
-                            const bool in = y >= 0 && y < static_cast<long>(H) && xx >= 0 && xx < static_cast<long>(W);
-                            expect.push_back(in ? vx[((n * C + c) * H + static_cast<std::size_t>(y)) * W + static_cast<std::size_t>(xx)] : 0.0);
+                            const long y =
+                                static_cast<long>(oh * w.sh + i) - static_cast<long>(w.ph);
+                            const long xx =
+                                static_cast<long>(ow * w.sw + j) - static_cast<long>(w.pw);
+                            const bool in = y >= 0 && y < static_cast<long>(H) && xx >= 0 &&
+                                            xx < static_cast<long>(W);
+                            expect.push_back(
+                                in ? vx[((n * C + c) * H + static_cast<std::size_t>(y)) * W +
+                                        static_cast<std::size_t>(xx)]
+                                   : 0.0);
                         }
     require_close(cols, expect, 0);
     // fold is unfold's adjoint: <unfold(x), u> == <x, fold(u)> for any u.
@@ -116,15 +127,19 @@ TEST_CASE("slicing, padding, concat, stack and index_select", "[ops][values]") {
     REQUIRE(s.shape() == Shape{2, 1, 4});
     require_close(s, {0, 1, 2, 3, 8, 9, 10, 11}, 0);
     require_close(index_select(x, 1, {3, 3, 0}), {3, 3, 0, 7, 7, 4, 11, 11, 8}, 0);
-    require_close(index_add(from_vector({1, 2, 3}, {3}, kFloat64), 0, {2, 0, 2}, 4), {2, 0, 4, 0}, 0);
-    require_close(permute(reshape(x, {2, 2, 3}), {2, 0, 1}),
-                  {0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11}, 0);
+    require_close(index_add(from_vector({1, 2, 3}, {3}, kFloat64), 0, {2, 0, 2}, 4), {2, 0, 4, 0},
+                  0);
+    require_close(permute(reshape(x, {2, 2, 3}), {2, 0, 1}), {0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11},
+                  0);
 }
 
 TEST_CASE("activations and their stable forms", "[ops][values]") {
     const Tensor z = from_vector({-800, -1, 0, 2, 800}, {5}, kFloat64);
-    require_close(sigmoid(z), {0, 1 / (1 + std::exp(1.0)), 0.5, 1 / (1 + std::exp(-2.0)), 1}, 1e-15);
-    require_close(softplus(z), {0, std::log1p(std::exp(-1.0)), std::log(2.0), 2 + std::log1p(std::exp(-2.0)), 800}, 1e-12);
+    require_close(sigmoid(z), {0, 1 / (1 + std::exp(1.0)), 0.5, 1 / (1 + std::exp(-2.0)), 1},
+                  1e-15);
+    require_close(
+        softplus(z),
+        {0, std::log1p(std::exp(-1.0)), std::log(2.0), 2 + std::log1p(std::exp(-2.0)), 800}, 1e-12);
     require_close(relu(z), {0, 0, 0, 2, 800}, 0);
     require_close(leaky_relu(z, 0.1), {-80, -0.1, 0, 2, 800}, 1e-12);
     require_close(maximum(z, zeros_like(z)), {0, 0, 0, 2, 800}, 0);

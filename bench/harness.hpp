@@ -1,0 +1,68 @@
+#pragma once
+// The benchmark harness shared by tapegrad's binary and its libtorch counterpart, so that both
+// take the same options and print the same JSON line (../shared/workloads.md):
+//
+//   BENCH WORKLOAD [--dtype f32|f64] [--threads N] [--batch N] [--reps N] [--warmup N] [--seed N]
+//
+// A workload times one repetition at a time; the harness reports median, min and max in
+// microseconds, the peak resident memory of the process, and any extra figures it records.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bench {
+
+struct Args {
+    std::string workload;
+    std::string dtype = "f32";
+    int threads = 1;
+    int batch = -1;  // -1: the workload's default
+    int reps = -1;
+    int warmup = -1;
+    std::uint64_t seed = 1;
+    bool f64() const { return dtype == "f64"; }
+};
+
+class Run {
+  public:
+    // Runs body() `warmup` times untimed, then `reps` times timed.
+    void time(int warmup, int reps, const std::function<void()>& body);
+    // Adds a timing measured by the workload itself (for parts of a repetition).
+    void sample(double microseconds) { samples_.push_back(microseconds); }
+    // An extra figure for the JSON line, such as us_per_op.
+    void extra(const std::string& key, double value) { extras_.emplace_back(key, value); }
+
+    const std::vector<double>& samples() const { return samples_; }
+    const std::vector<std::pair<std::string, double>>& extras() const { return extras_; }
+
+  private:
+    std::vector<double> samples_;
+    std::vector<std::pair<std::string, double>> extras_;
+};
+
+struct Workload {
+    std::string name;
+    int default_batch;
+    int default_reps;
+    int default_warmup;
+    std::function<void(const Args&, Run&)> run;
+};
+
+double median(std::vector<double> v);
+
+// Microseconds since an arbitrary start.
+inline double now_us() {
+    return std::chrono::duration<double, std::micro>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// Parses the options, sets the thread count, runs the workload and prints its JSON line.
+int main(const std::string& impl, const std::vector<Workload>& workloads,
+         const std::function<void(int)>& set_threads, int argc, char** argv);
+
+}  // namespace bench

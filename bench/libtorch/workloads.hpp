@@ -1,0 +1,13 @@
+#pragma once
+// libtorch's side of the benchmark workloads, written op for op like tapegrad's.
+
+#include <vector>
+
+#include "../harness.hpp"
+
+namespace bench::libtorch {
+
+Workload overhead();
+Workload mlp();
+
+}  // namespace bench::libtorch

@@ -1,0 +1,9 @@
+#include "tapegrad.hpp"
+#include "workloads.hpp"
+
+int main(int argc, char** argv) {
+    using namespace bench::tapegrad;
+    const std::vector<bench::Workload> workloads{overhead(), mlp()};
+    return bench::main(
+        "tapegrad", workloads, [](int n) { tg::set_num_threads(n); }, argc, argv);
+}
