@@ -11,6 +11,7 @@
 #include "autograd/tensor.hpp"
 #include "functional/dual.hpp"
 #include "functional/gradcheck.hpp"
+#include "functional/graph_dot.hpp"
 #include "functional/hvp.hpp"
 #include "functional/jacobian.hpp"
 #include "functional/jvp.hpp"
