@@ -30,7 +30,8 @@ std::string to_dot(const std::vector<Tensor>& outputs, const DotOptions& options
     Tape& tape = Tape::current();
     std::ostringstream dot;
     dot << "digraph tapegrad {\n  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-    if (!options.title.empty()) dot << "  label=\"" << escape(options.title) << "\";\n  labelloc=t;\n";
+    if (!options.title.empty())
+        dot << "  label=\"" << escape(options.title) << "\";\n  labelloc=t;\n";
 
     std::map<std::uint32_t, bool> seen;  // tape index -> emitted
     std::vector<std::uint32_t> todo;
@@ -42,8 +43,8 @@ std::string to_dot(const std::vector<Tensor>& outputs, const DotOptions& options
                              " is not recorded on this thread's tape");
         }
         todo.push_back(y.impl()->node);
-        dot << "  out" << k << " [label=\"output " << k << "\\n" << describe(y)
-            << "\", shape=doublecircle, style=filled, fillcolor=\"#ffe9a8\"];\n";
+        dot << "  out" << k << " [label=\"output " << k << "\\n"
+            << describe(y) << "\", shape=doublecircle, style=filled, fillcolor=\"#ffe9a8\"];\n";
         dot << "  n" << y.impl()->node << " -> out" << k << ";\n";
     }
     while (!todo.empty()) {
@@ -56,20 +57,23 @@ std::string to_dot(const std::vector<Tensor>& outputs, const DotOptions& options
         if (n.op == nullptr) {
             const std::string& name = value.name();
             const bool param = !name.empty();
-            dot << "  n" << i << " [label=\"" << (param ? escape(name) : std::string("leaf")) << "\\n"
+            dot << "  n" << i << " [label=\"" << (param ? escape(name) : std::string("leaf"))
+                << "\\n"
                 << describe(value) << "\", shape=box, style=filled, fillcolor=\""
                 << (param ? "#a8d8ff" : "#d8f0d8") << "\"];\n";
             continue;
         }
-        dot << "  n" << i << " [label=\"" << escape(n.op->name) << "\\n" << describe(value)
-            << (n.state == NodeState::freed ? "\\n(freed by backward)" : "") << "\", shape=ellipse];\n";
+        dot << "  n" << i << " [label=\"" << escape(n.op->name) << "\\n"
+            << describe(value) << (n.state == NodeState::freed ? "\\n(freed by backward)" : "")
+            << "\", shape=ellipse];\n";
         for (std::size_t k = 0; k < n.inputs.size(); ++k) {
             const Tensor& in = n.inputs[k];
             if (in.requires_grad() && tape.links(in.impl())) {
                 dot << "  n" << in.impl()->node << " -> n" << i << ";\n";
                 todo.push_back(in.impl()->node);
             } else if (options.show_constants) {
-                dot << "  c" << constants << " [label=\"const\\n" << describe(in)
+                dot << "  c" << constants << " [label=\"const\\n"
+                    << describe(in)
                     << "\", shape=box, fontsize=8, style=filled, fillcolor=\"#eeeeee\"];\n";
                 dot << "  c" << constants << " -> n" << i << " [style=dashed];\n";
                 ++constants;
@@ -80,7 +84,8 @@ std::string to_dot(const std::vector<Tensor>& outputs, const DotOptions& options
     return dot.str();
 }
 
-void write_dot(const std::string& path, const std::vector<Tensor>& outputs, const DotOptions& options) {
+void write_dot(const std::string& path, const std::vector<Tensor>& outputs,
+               const DotOptions& options) {
     const std::string text = to_dot(outputs, options);
     std::ofstream f(path);
     if (!f) throw IOError("write_dot: cannot open " + path + " for writing");

@@ -66,29 +66,73 @@ const OpDef kCos{
     [](const OpCall& c, const Tensor* t) { return neg(mul(t[0], sin(c.in(0)))); }};
 
 // ---- tanh: d/dx = 1 - tanh(x)^2 = 1 - out^2 --------------------------------------------------
-Tensor tanh_derivative(const Tensor& out) {
-    return affine(square(out), -1, 1);
-}
 const OpDef kTanh{
-    "tanh",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, tanh_derivative(c.out())); },
-    [](const OpCall& c, const Tensor* t) { return mul(t[0], tanh_derivative(c.out())); }};
+    "tanh", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = tanh_backward(c.out(), g); },
+    [](const OpCall& c, const Tensor* t) { return tanh_backward(c.out(), t[0]); }};
+
+// ---- tanh_backward(t, g) = g (1 - t^2): d/dt = -2 g t, d/dg = 1 - t^2 ------------------------
+const OpDef kTanhBackward{"tanh_backward",
+                          [](const OpCall& c, const Tensor& u, Tensor* gi) {
+                              const Tensor& t = c.in(0);
+                              const Tensor& g = c.in(1);
+                              if (c.needs_grad(0))
+                                  gi[0] = sum_to(mul(u, affine(mul(g, t), -2, 0)), t.shape());
+                              if (c.needs_grad(1)) gi[1] = sum_to(tanh_backward(t, u), g.shape());
+                          },
+                          [](const OpCall& c, const Tensor* d) {
+                              const Tensor& t = c.in(0);
+                              const Tensor& g = c.in(1);
+                              Tensor r;
+                              if (d[0].defined()) r = mul(d[0], affine(mul(g, t), -2, 0));
+                              if (d[1].defined())
+                                  r = r.defined() ? add(r, tanh_backward(t, d[1]))
+                                                  : tanh_backward(t, d[1]);
+                              return broadcast_to(r, c.out().shape());
+                          }};
 
 // ---- sigmoid: d/dx = s (1 - s) with s = out -------------------------------------------------
-Tensor sigmoid_derivative(const Tensor& s) {
-    return mul(s, affine(s, -1, 1));
-}
 const OpDef kSigmoid{
     "sigmoid",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        gi[0] = mul(g, sigmoid_derivative(c.out()));
-    },
-    [](const OpCall& c, const Tensor* t) { return mul(t[0], sigmoid_derivative(c.out())); }};
+    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = sigmoid_backward(c.out(), g); },
+    [](const OpCall& c, const Tensor* t) { return sigmoid_backward(c.out(), t[0]); }};
+
+// ---- sigmoid_backward(s, g) = g s (1 - s): d/ds = g (1 - 2 s), d/dg = s (1 - s) ----------------
+const OpDef kSigmoidBackward{"sigmoid_backward",
+                             [](const OpCall& c, const Tensor& u, Tensor* gi) {
+                                 const Tensor& s = c.in(0);
+                                 const Tensor& g = c.in(1);
+                                 if (c.needs_grad(0))
+                                     gi[0] = sum_to(mul(mul(u, g), affine(s, -2, 1)), s.shape());
+                                 if (c.needs_grad(1))
+                                     gi[1] = sum_to(sigmoid_backward(s, u), g.shape());
+                             },
+                             [](const OpCall& c, const Tensor* d) {
+                                 const Tensor& s = c.in(0);
+                                 const Tensor& g = c.in(1);
+                                 Tensor r;
+                                 if (d[0].defined()) r = mul(mul(d[0], g), affine(s, -2, 1));
+                                 if (d[1].defined())
+                                     r = r.defined() ? add(r, sigmoid_backward(s, d[1]))
+                                                     : sigmoid_backward(s, d[1]);
+                                 return broadcast_to(r, c.out().shape());
+                             }};
 
 // ---- relu: d/dx = [x > 0] -----------------------------------------------------------------
 const OpDef kRelu{
-    "relu", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = mul(g, gt(c.in(0), 0.0)); },
-    [](const OpCall& c, const Tensor* t) { return mul(t[0], gt(c.in(0), 0.0)); }};
+    "relu", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = relu_backward(c.in(0), g); },
+    [](const OpCall& c, const Tensor* t) { return relu_backward(c.in(0), t[0]); }};
+
+// ---- relu_backward(x, g) = g [x > 0]: piecewise constant in x, linear in g ------------------
+const OpDef kReluBackward{"relu_backward",
+                          [](const OpCall& c, const Tensor& u, Tensor* gi) {
+                              if (c.needs_grad(1))
+                                  gi[1] = sum_to(relu_backward(c.in(0), u), c.in(1).shape());
+                          },
+                          [](const OpCall& c, const Tensor* d) {
+                              return d[1].defined() ? broadcast_to(relu_backward(c.in(0), d[1]),
+                                                                   c.out().shape())
+                                                    : Tensor();
+                          }};
 
 // ---- leaky_relu: d/dx = [x > 0] + slope [x <= 0] ---------------------------------------------
 Tensor leaky_derivative(const OpCall& c) {
@@ -162,6 +206,30 @@ Tensor cos(const Tensor& x) {
 }
 Tensor tanh(const Tensor& x) {
     return unary_op(kTanh, x, [](auto v) { return std::tanh(v); });
+}
+
+Tensor sigmoid_backward(const Tensor& s, const Tensor& g) {
+    Tensor out = kernels::binary("sigmoid_backward", s, g, [](auto y, auto d) {
+        using T = decltype(y);
+        return d * y * (T(1) - y);
+    });
+    return record(kSigmoidBackward, std::move(out), {s, g});
+}
+
+Tensor tanh_backward(const Tensor& t, const Tensor& g) {
+    Tensor out = kernels::binary("tanh_backward", t, g, [](auto y, auto d) {
+        using T = decltype(y);
+        return d * (T(1) - y * y);
+    });
+    return record(kTanhBackward, std::move(out), {t, g});
+}
+
+Tensor relu_backward(const Tensor& x, const Tensor& g) {
+    Tensor out = kernels::binary("relu_backward", x, g, [](auto v, auto d) {
+        using T = decltype(v);
+        return v > T(0) ? d : T(0);
+    });
+    return record(kReluBackward, std::move(out), {x, g});
 }
 
 Tensor sigmoid(const Tensor& x) {

@@ -17,6 +17,12 @@ Tensor relu(const Tensor& x);  // derivative 0 at 0
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor softplus(const Tensor& x);  // log(1 + e^x), computed stably
 
+// The derivative parts of the activations as single primitives, so that a backward pass makes
+// one array instead of three. Each is differentiable like any other op.
+Tensor sigmoid_backward(const Tensor& s, const Tensor& g);  // g * s * (1 - s), s = sigmoid(x)
+Tensor tanh_backward(const Tensor& t, const Tensor& g);     // g * (1 - t^2), t = tanh(x)
+Tensor relu_backward(const Tensor& x, const Tensor& g);     // g * [x > 0]
+
 // mask ? a : b elementwise, with broadcasting of all three. The mask is a constant: nonzero
 // selects a. Gradients flow to a and b only.
 Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b);

@@ -96,6 +96,12 @@ inline std::vector<OpCase> all_op_cases() {
          [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
         {"minimum", Domain::any, Domain::any,
          [](const Tensor& a, const Tensor& b) { return minimum(a, b); }},
+        {"sigmoid_backward", Domain::unit, Domain::any,
+         [](const Tensor& s, const Tensor& g) { return sigmoid_backward(s, g); }},
+        {"tanh_backward", Domain::any, Domain::any,
+         [](const Tensor& t, const Tensor& g) { return tanh_backward(t, g); }},
+        {"relu_backward", Domain::away_from_zero, Domain::any,
+         [](const Tensor& x, const Tensor& g) { return relu_backward(x, g); }},
         {"where", Domain::any, Domain::any,
          [](const Tensor& a, const Tensor& b) { return where(gt(a, b), mul(a, b), sub(a, b)); }},
     };

@@ -15,9 +15,11 @@ std::vector<Tensor> random_like(const std::vector<Tensor>& xs, Generator& gen) {
 }
 
 // x + s t for every input.
-std::vector<Tensor> shifted(const std::vector<Tensor>& xs, const std::vector<Tensor>& ts, double s) {
+std::vector<Tensor> shifted(const std::vector<Tensor>& xs, const std::vector<Tensor>& ts,
+                            double s) {
     std::vector<Tensor> out;
-    for (std::size_t i = 0; i < xs.size(); ++i) out.push_back((xs[i].detach() + ts[i] * s).detach());
+    for (std::size_t i = 0; i < xs.size(); ++i)
+        out.push_back((xs[i].detach() + ts[i] * s).detach());
     return out;
 }
 
