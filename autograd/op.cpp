@@ -62,6 +62,10 @@ void attach_tangent(const OpDef& op, const Tensor& out, const Range& inputs, con
     Tensor tangent;
     {
         detail::TangentsOffGuard off;  // a rule works on primal values only
+        // Tangents are not recorded: a recorded tangent would save `out` as an input while `out`
+        // holds the tangent, a reference cycle that keeps both alive. Forward-over-reverse needs
+        // no recorded tangents; reverse-over-reverse covers the other orderings.
+        NoGradGuard unrecorded;
         OpCall call(op, in.data(), in.size(), out, attrs.scalar, attrs.ints, attrs.num_ints);
         tangent = op.jvp(call, tangents.data());
     }

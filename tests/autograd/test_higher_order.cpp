@@ -122,3 +122,18 @@ TEST_CASE("HVPs through a small network agree between the two modes", "[higher-o
     const auto f = hvp(loss, params, v, HvpMode::forward_over_reverse);
     for (std::size_t i = 0; i < params.size(); ++i) require_close_tensors(f[i], r[i], 1e-12, 1e-12);
 }
+
+TEST_CASE("forward-over-reverse HVPs leave nothing on the tape", "[higher-order][hvp]") {
+    const Tensor p = from_vector({-1.2, 1.0}, {2}, kFloat64).requires_grad_();
+    const Tensor v = from_vector({0.5, 2.0}, {2}, kFloat64);
+    auto loss = [&] { return rosenbrock(p) * exp(sum(p)); };
+    hvp(loss, {p}, {v}, HvpMode::forward_over_reverse);
+    const std::size_t size = Tape::current().size();
+    const std::size_t live = Tape::current().live_nodes();
+    for (int i = 0; i < 20; ++i) {
+        hvp(loss, {p}, {v}, HvpMode::forward_over_reverse);
+        hvp(loss, {p}, {v}, HvpMode::reverse_over_reverse);
+        REQUIRE(Tape::current().size() == size);
+        REQUIRE(Tape::current().live_nodes() == live);
+    }
+}
