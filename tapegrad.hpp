@@ -29,3 +29,4 @@
 #include "ops/shape.hpp"
 #include "ops/slicing.hpp"
 #include "ops/softmax.hpp"
+#include "optim/optim.hpp"
