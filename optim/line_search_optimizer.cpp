@@ -168,6 +168,11 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
         ++done;
         const double step_norm = norm(s_vec);
         finish_iteration({0, f, g_norm, step_norm, accepted.alpha});
+        // A converged gradient is the better reason when both rules hold.
+        if (g_norm == 0 || (s.tolerance_grad > 0 && g_norm <= s.tolerance_grad)) {
+            set_status(Status::converged_gradient, gradient_reason(g_norm, s.tolerance_grad));
+            break;
+        }
         if (s.tolerance_step > 0 && step_norm <= s.tolerance_step) {
             set_status(Status::converged_step, step_reason(step_norm, s.tolerance_step));
             break;

@@ -229,6 +229,12 @@ Tensor Newton::step(const LossFunction& loss_fn) {
         g_norm = g_new_norm;
         ++done;
         finish_iteration({0, f, g_norm, step_norm, alpha});
+        // A converged gradient is the better reason when both rules hold.
+        if (g_norm == 0 || (options_.tolerance_grad() > 0 && g_norm <= options_.tolerance_grad())) {
+            set_status(Status::converged_gradient,
+                       gradient_reason(g_norm, options_.tolerance_grad()));
+            break;
+        }
         if (options_.tolerance_step() > 0 && step_norm <= options_.tolerance_step()) {
             set_status(Status::converged_step, step_reason(step_norm, options_.tolerance_step()));
             break;

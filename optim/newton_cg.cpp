@@ -269,6 +269,11 @@ Tensor NewtonCG::run(Problem& problem) {
         g_norm = g_new_norm;
         ++done;
         finish_iteration({0, f, g_norm, step_norm, alpha});
+        // A converged gradient is the better reason when both rules hold.
+        if (g_norm == 0 || (o.tolerance_grad() > 0 && g_norm <= o.tolerance_grad())) {
+            set_status(Status::converged_gradient, gradient_reason(g_norm, o.tolerance_grad()));
+            break;
+        }
         if (o.tolerance_step() > 0 && step_norm <= o.tolerance_step()) {
             set_status(Status::converged_step, step_reason(step_norm, o.tolerance_step()));
             break;
