@@ -4,8 +4,7 @@
 // torch::autograd::grad with create_graph does it.
 //
 // The same run also times the grad workload, interleaved rep by rep so that both see the same
-// machine state, and reports hvp_over_grad (the target is <= 3) and the forward-over-reverse
-// variant (tangents carried through one forward and one backward) as extras.
+// machine state, and reports hvp_over_grad (the target is <= 3) as an extra.
 
 #include "mlp_net.hpp"
 #include "workloads.hpp"
@@ -21,26 +20,20 @@ Workload hvp() {
                 std::vector<tg::Tensor> v;
                 for (const auto& p : params) v.push_back(tg::randn(p.shape(), gen, dtype));
                 const std::function<tg::Tensor()> loss = [&] { return net.loss(); };
-                std::vector<double> grad_us, fwd_rev_us;
+                std::vector<double> grad_us;
                 for (int rep = -a.warmup; rep < a.reps; ++rep) {
                     const double t0 = now_us();
                     const auto g = tg::grad({net.loss()}, params);
                     const double t1 = now_us();
                     const auto hv = tg::hvp(loss, params, v);
                     const double t2 = now_us();
-                    const auto hv2 = tg::hvp(loss, params, v, tg::HvpMode::forward_over_reverse);
-                    const double t3 = now_us();
-                    if (hv.size() != params.size() || hv2.size() != params.size())
-                        throw std::runtime_error("hvp: bad result");
+                    if (hv.size() != params.size()) throw std::runtime_error("hvp: bad result");
                     if (rep < 0) continue;
                     grad_us.push_back(t1 - t0);
                     run.sample(t2 - t1);
-                    fwd_rev_us.push_back(t3 - t2);
                 }
                 run.extra("grad_median_us", median(grad_us));
                 run.extra("hvp_over_grad", median(run.samples()) / median(grad_us));
-                run.extra("fwd_over_rev_median_us", median(fwd_rev_us));
-                run.extra("fwd_over_rev_over_grad", median(fwd_rev_us) / median(grad_us));
             }};
 }
 
