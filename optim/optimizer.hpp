@@ -20,7 +20,15 @@
 //     first-order methods, whose step() is one iteration, it counts over the optimizer's life
 //     (until reset()), and once reached, step() does nothing.
 // A loss or gradient that is NaN or Inf stops the optimizer with Status::non_finite and leaves
-// the parameters (and their .grad()) at the last point where both were finite.
+// the parameters (and their .grad()) at the last point where both were finite. Inside a line
+// search (or a trust region) a NaN or Inf trial point first counts as a step too long: the
+// search backs off from it, and the optimizer stops only if no finite trial point is found.
+//
+// Counting: a closure call is one loss and one gradient evaluation; a loss function called
+// without recording (trial points of the Newton methods) is one loss evaluation; building the
+// gradient with its graph for Hessian-vector products is one of each; every product with the
+// Hessian (or Gauss-Newton matrix) is one Hessian-vector product. First-order step() counts
+// the gradient it consumes.
 
 #include <cstddef>
 #include <functional>
