@@ -30,3 +30,4 @@
 #include "ops/shape.hpp"
 #include "ops/slicing.hpp"
 #include "ops/softmax.hpp"
+#include "optim/optim.hpp"

@@ -9,5 +9,8 @@ namespace bench::libtorch {
 
 Workload overhead();
 Workload mlp();
+Workload grad();
+Workload hvp();
+Workload newton_cg();
 
 }  // namespace bench::libtorch

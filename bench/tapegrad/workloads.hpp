@@ -9,5 +9,8 @@ namespace bench::tapegrad {
 
 Workload overhead();
 Workload mlp();
+Workload grad();
+Workload hvp();
+Workload newton_cg();
 
 }  // namespace bench::tapegrad

@@ -1,0 +1,40 @@
+// hvp: one Hessian-vector product of the mlp workload's loss at batch 100 with respect to all
+// parameters, with a fixed random vector v, forward pass included: reverse over reverse
+// (forward, a backward that records itself, the dot product with v, a second backward), as
+// torch::autograd::grad with create_graph does it.
+//
+// The same run also times the grad workload, interleaved rep by rep so that both see the same
+// machine state, and reports hvp_over_grad (the target is <= 3) as an extra.
+
+#include "mlp_net.hpp"
+#include "workloads.hpp"
+
+namespace bench::tapegrad {
+
+Workload hvp() {
+    return {"hvp", 100, 300, 20, [](const Args& a, Run& run) {
+                const tg::DType dtype = a.f64() ? tg::kFloat64 : tg::kFloat32;
+                MlpNet net(a.batch, dtype, a.seed);
+                const auto params = net.parameters();
+                tg::Generator gen(a.seed + 1);
+                std::vector<tg::Tensor> v;
+                for (const auto& p : params) v.push_back(tg::randn(p.shape(), gen, dtype));
+                const std::function<tg::Tensor()> loss = [&] { return net.loss(); };
+                std::vector<double> grad_us;
+                for (int rep = -a.warmup; rep < a.reps; ++rep) {
+                    const double t0 = now_us();
+                    const auto g = tg::grad({net.loss()}, params);
+                    const double t1 = now_us();
+                    const auto hv = tg::hvp(loss, params, v);
+                    const double t2 = now_us();
+                    if (hv.size() != params.size()) throw std::runtime_error("hvp: bad result");
+                    if (rep < 0) continue;
+                    grad_us.push_back(t1 - t0);
+                    run.sample(t2 - t1);
+                }
+                run.extra("grad_median_us", median(grad_us));
+                run.extra("hvp_over_grad", median(run.samples()) / median(grad_us));
+            }};
+}
+
+}  // namespace bench::tapegrad

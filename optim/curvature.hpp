@@ -1,0 +1,54 @@
+#pragma once
+// Internal to the Newton methods: the loss, gradient and curvature products at one point, from
+// Hessian-vector products or Gauss-Newton products, on flat vectors.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "functional/hvp.hpp"
+#include "optim/flat.hpp"
+#include "optim/gauss_newton.hpp"
+#include "optim/linear_cg.hpp"
+
+namespace tg::optim::detail {
+
+class Curvature {
+  public:
+    virtual ~Curvature() = default;
+    double loss() const { return loss_; }
+    const FlatVector& gradient() const { return gradient_; }
+    virtual void product(const FlatVector& v, FlatVector& bv) = 0;
+    LinearOperator as_operator() {
+        return [this](const FlatVector& v, FlatVector& bv) { product(v, bv); };
+    }
+
+  protected:
+    double loss_ = 0;
+    FlatVector gradient_;
+};
+
+class HessianCurvature : public Curvature {
+  public:
+    HessianCurvature(const std::function<Tensor()>& loss, const std::vector<Tensor>& params,
+                     const std::string& who);
+    void product(const FlatVector& v, FlatVector& bv) override;
+
+  private:
+    std::vector<Tensor> params_;
+    std::unique_ptr<HessianVectorProduct> hv_;
+};
+
+class GaussNewtonCurvature : public Curvature {
+  public:
+    GaussNewtonCurvature(const std::function<Tensor()>& model,
+                         const std::function<Tensor(const Tensor&)>& loss_of_output,
+                         const std::vector<Tensor>& params, const std::string& who);
+    void product(const FlatVector& v, FlatVector& bv) override;
+
+  private:
+    std::vector<Tensor> params_;
+    std::unique_ptr<GaussNewtonVectorProduct> gn_;
+};
+
+}  // namespace tg::optim::detail

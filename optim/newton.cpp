@@ -1,0 +1,247 @@
+#include "optim/newton.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+#include <xtensor-blas/xlinalg.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "ops/creation.hpp"
+#include "optim/curvature.hpp"
+
+namespace tg::optim {
+
+namespace {
+
+using Matrix = xt::xtensor<double, 2>;
+using Vector = xt::xtensor<double, 1>;
+
+// The dense Hessian from n products with unit vectors, symmetrised (rounding makes it slightly
+// asymmetric).
+Matrix dense_hessian(detail::Curvature& c, std::size_t n) {
+    Matrix h = xt::zeros<double>({n, n});
+    FlatVector e(n, 0.0), col;
+    for (std::size_t j = 0; j < n; ++j) {
+        e[j] = 1;
+        c.product(e, col);
+        e[j] = 0;
+        for (std::size_t i = 0; i < n; ++i) h(i, j) = col[i];
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < i; ++j) h(i, j) = h(j, i) = 0.5 * (h(i, j) + h(j, i));
+    }
+    return h;
+}
+
+// p = -(H + shift I)^-1 g through LAPACK (gesv).
+FlatVector newton_direction(const Matrix& h, double shift, const FlatVector& g) {
+    const std::size_t n = g.size();
+    Matrix a = h;
+    for (std::size_t i = 0; i < n; ++i) a(i, i) += shift;
+    Vector rhs = xt::zeros<double>({n});
+    for (std::size_t i = 0; i < n; ++i) rhs(i) = -g[i];
+    const Vector p = xt::linalg::solve(a, rhs);
+    return FlatVector(p.begin(), p.end());
+}
+
+double quadratic_form(const Matrix& h, const FlatVector& p) {
+    const std::size_t n = p.size();
+    double s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        double r = 0;
+        for (std::size_t j = 0; j < n; ++j) r += h(i, j) * p[j];
+        s += p[i] * r;
+    }
+    return s;
+}
+
+}  // namespace
+
+Newton::Newton(std::vector<Tensor> params, const NewtonOptions& options)
+    : Optimizer(std::move(params), "Newton"), options_(options) {
+    check_size();
+}
+
+Newton::Newton(const std::vector<std::pair<std::string, Tensor>>& named_params,
+               const NewtonOptions& options)
+    : Optimizer(named_params, "Newton"), options_(options) {
+    check_size();
+}
+
+void Newton::check_size() const {
+    if (num_elements() > options_.max_size()) {
+        throw ValueError(fmt::format(
+            "Newton: {} parameters need a dense {}x{} Hessian ({} Hessian-vector products and an "
+            "O(n^3) solve per iteration), more than max_size = {} allows; use NewtonCG",
+            num_elements(), num_elements(), num_elements(), num_elements(), options_.max_size()));
+    }
+    if (!(options_.min_eigenvalue() > 0)) throw ValueError("Newton: min_eigenvalue must be > 0");
+    if (!(options_.damping() > 0)) throw ValueError("Newton: damping must be > 0");
+    if (options_.line_search() == LineSearchKind::strong_wolfe) {
+        throw ValueError(
+            "Newton: the line search is backtracking or none (strong Wolfe would "
+            "need a gradient at every trial point)");
+    }
+    validate(options_.line_search_options(), "Newton");
+}
+
+void Newton::reset() {
+    Optimizer::reset();
+    mu_ = -1;
+    last_min_eigenvalue_ = last_shift_ = 0;
+}
+
+Tensor Newton::step(const LossFunction& loss_fn) {
+    if (!loss_fn) throw ValueError("Newton::step: the loss function is empty");
+    const std::size_t n = num_elements();
+    const auto evaluate = [&] {
+        auto c = std::make_unique<detail::HessianCurvature>(loss_fn, parameters(), "Newton::step");
+        ++counters_.loss_evaluations;
+        ++counters_.gradient_evaluations;
+        return c;
+    };
+    std::unique_ptr<detail::Curvature> point = evaluate();
+    double f = point->loss();
+    FlatVector g = point->gradient();
+    FlatVector x = read_parameters();
+    const Tensor start_loss = scalar_tensor(f, kFloat64);
+    double g_norm = norm(g);
+    remember(f, g_norm);
+    if (!std::isfinite(f) || !std::isfinite(g_norm)) {
+        set_status(Status::non_finite,
+                   fmt::format("the {} at the starting point is NaN or Inf; parameters unchanged",
+                               std::isfinite(f) ? "gradient" : "loss"));
+        return start_loss;
+    }
+    const bool levenberg = options_.modification() == HessianModification::levenberg;
+    if (levenberg && mu_ < 0) mu_ = options_.damping();
+    std::size_t done = 0;
+    FlatVector x_trial(n);
+    const auto move_to = [&](const FlatVector& p, double alpha) {
+        for (std::size_t i = 0; i < n; ++i) x_trial[i] = x[i] + alpha * p[i];
+        write_parameters(x_trial);
+    };
+    const auto fail = [&](Status status, std::string reason) {
+        write_parameters(x);
+        set_status(status, std::move(reason));
+    };
+
+    for (;;) {
+        if (g_norm == 0 || (options_.tolerance_grad() > 0 && g_norm <= options_.tolerance_grad())) {
+            set_status(Status::converged_gradient,
+                       gradient_reason(g_norm, options_.tolerance_grad()));
+            break;
+        }
+        if (options_.max_iter() > 0 && done >= options_.max_iter()) {
+            set_status(Status::max_iterations, iterations_reason(options_.max_iter()));
+            break;
+        }
+        const Matrix h = dense_hessian(*point, n);
+        counters_.hessian_vector_products += n;
+        if (!std::all_of(h.begin(), h.end(), [](double v) { return std::isfinite(v); })) {
+            fail(Status::non_finite,
+                 fmt::format("the Hessian holds NaN or Inf at iteration {}", done + 1));
+            break;
+        }
+        const auto eig = xt::linalg::eigh(h);
+        const Vector& lambda = std::get<0>(eig);
+        const double lambda_min = lambda(0), lambda_max = lambda(n - 1);
+        const double delta = options_.min_eigenvalue() * std::max(1.0, std::abs(lambda_max));
+        last_min_eigenvalue_ = lambda_min;
+
+        FlatVector p;
+        double alpha = 1;
+        if (levenberg) {
+            // Levenberg-Marquardt: grow mu until a step decreases the loss.
+            bool accepted = false;
+            while (!accepted) {
+                const double mu = std::max(mu_, delta - lambda_min);
+                last_shift_ = mu;
+                p = newton_direction(h, mu, g);
+                const double predicted = -(dot(g, p) + 0.5 * quadratic_form(h, p));
+                move_to(p, 1);
+                const double f_new = call_loss(loss_fn);
+                const double rho = (f - f_new) / predicted;
+                if (std::isfinite(f_new) && predicted > 0 && rho > 0) {
+                    mu_ = mu * std::max(1.0 / 3, 1 - std::pow(2 * rho - 1, 3));  // Nielsen
+                    accepted = true;
+                    break;
+                }
+                write_parameters(x);
+                mu_ = 2 * mu;
+                ++done;
+                finish_iteration({0, f, g_norm, 0.0, 0.0});  // a rejected step
+                if (mu_ > 1e30 || (options_.max_iter() > 0 && done >= options_.max_iter())) break;
+            }
+            if (!accepted) {
+                fail(mu_ > 1e30 ? Status::line_search_failed : Status::max_iterations,
+                     fmt::format("Levenberg damping {:.3g}: no step decreased the loss", mu_));
+                break;
+            }
+        } else {
+            const double tau = std::max(0.0, delta - lambda_min);
+            last_shift_ = tau;
+            p = newton_direction(h, tau, g);
+            const double dphi0 = dot(g, p);
+            if (options_.line_search() == LineSearchKind::none) {
+                move_to(p, 1);
+            } else {
+                const LineSearchResult ls = backtracking(
+                    [&](double a) {
+                        move_to(p, a);
+                        return call_loss(loss_fn);
+                    },
+                    f, dphi0, 1.0, options_.line_search_options());
+                if (!ls.decreased()) {
+                    fail(ls.status == LineSearchStatus::non_finite ? Status::non_finite
+                                                                   : Status::line_search_failed,
+                         fmt::format("backtracking line search at iteration {}: {} after {} "
+                                     "evaluations; parameters restored",
+                                     counters_.iterations + 1, to_string(ls.status),
+                                     ls.evaluations));
+                    break;
+                }
+                alpha = ls.point.alpha;
+                move_to(p, alpha);
+            }
+        }
+
+        point.reset();  // its graph saw the old values
+        point = evaluate();
+        const double f_new = point->loss();
+        FlatVector g_new = point->gradient();
+        const double g_new_norm = norm(g_new);
+        if (!std::isfinite(f_new) || !std::isfinite(g_new_norm)) {
+            fail(Status::non_finite,
+                 fmt::format("the {} is NaN or Inf at iteration {}; parameters restored",
+                             std::isfinite(f_new) ? "gradient" : "loss", counters_.iterations + 1));
+            break;
+        }
+        FlatVector x_new = read_parameters();
+        FlatVector s(n);
+        for (std::size_t i = 0; i < n; ++i) s[i] = x_new[i] - x[i];
+        const double step_norm = norm(s);
+        x = std::move(x_new);
+        f = f_new;
+        g = std::move(g_new);
+        g_norm = g_new_norm;
+        ++done;
+        finish_iteration({0, f, g_norm, step_norm, alpha});
+        // A converged gradient is the better reason when both rules hold.
+        if (g_norm == 0 || (options_.tolerance_grad() > 0 && g_norm <= options_.tolerance_grad())) {
+            set_status(Status::converged_gradient,
+                       gradient_reason(g_norm, options_.tolerance_grad()));
+            break;
+        }
+        if (options_.tolerance_step() > 0 && step_norm <= options_.tolerance_step()) {
+            set_status(Status::converged_step, step_reason(step_norm, options_.tolerance_step()));
+            break;
+        }
+    }
+    write_gradients(g);
+    return start_loss;
+}
+
+}  // namespace tg::optim

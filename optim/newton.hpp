@@ -1,0 +1,64 @@
+#pragma once
+// Exact Newton for small problems: the lecture's delta w = -H^-1 grad C (its equation 13).
+//
+// Each iteration builds the dense Hessian from n Hessian-vector products (one per parameter
+// element) and solves H p = -g with LAPACK through xtensor-blas. When H is not safely positive
+// definite it is modified (Nocedal & Wright, sec. 3.4):
+//   - eigenvalue_shift (default): H + tau I with tau = max(0, delta - lambda_min), where
+//     delta = min_eigenvalue * max(1, |lambda_max|), followed by a backtracking Armijo line
+//     search from alpha = 1;
+//   - levenberg: H + mu I with an adaptive damping mu (Levenberg-Marquardt): after each trial
+//     step the ratio rho of actual to predicted decrease shrinks mu (rho > 0: the step is taken)
+//     or doubles it (rho <= 0: the step is rejected, the parameters stay).
+//
+// step(loss_fn): loss_fn only computes and returns the loss; it must not call backward(). The
+// optimizer builds the gradient and the products from it (tg::HessianVectorProduct) and calls it
+// without recording for the trial points of the line search:
+//
+//   Newton newton({w}, NewtonOptions().max_iter(50).tolerance_grad(1e-10));
+//   newton.step([&] { return rosenbrock(w); });
+
+#include "optim/line_search.hpp"
+#include "optim/optimizer.hpp"
+
+namespace tg::optim {
+
+enum class HessianModification { eigenvalue_shift, levenberg };
+
+struct NewtonOptions {
+    TG_OPTIM_OPTION(HessianModification, modification, HessianModification::eigenvalue_shift)
+    TG_OPTIM_OPTION(double, min_eigenvalue, 1e-8)  // delta, relative to max(1, |lambda_max|)
+    TG_OPTIM_OPTION(double, damping, 1e-3)         // levenberg: the first mu
+    // backtracking (default) or none (always the full Newton step); eigenvalue_shift only.
+    TG_OPTIM_OPTION(LineSearchKind, line_search, LineSearchKind::backtracking)
+    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions())
+    // The Hessian takes n products and an O(n^3) solve: refuse problems larger than this.
+    TG_OPTIM_OPTION(std::size_t, max_size, 2048)
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+};
+
+class Newton : public Optimizer {
+  public:
+    explicit Newton(std::vector<Tensor> params, const NewtonOptions& options = NewtonOptions());
+    Newton(const std::vector<std::pair<std::string, Tensor>>& named_params,
+           const NewtonOptions& options = NewtonOptions());
+    const NewtonOptions& options() const { return options_; }
+
+    // Runs up to max_iter iterations; returns the loss at the starting point.
+    Tensor step(const LossFunction& loss);
+
+    // The smallest Hessian eigenvalue and the shift or damping used at the last iteration.
+    double last_min_eigenvalue() const { return last_min_eigenvalue_; }
+    double last_shift() const { return last_shift_; }
+    void reset() override;
+
+  private:
+    void check_size() const;
+
+    NewtonOptions options_;
+    double mu_ = -1;  // levenberg damping; < 0: not started
+    double last_min_eigenvalue_ = 0;
+    double last_shift_ = 0;
+};
+
+}  // namespace tg::optim

@@ -1,0 +1,55 @@
+#pragma once
+// Nonlinear conjugate gradient (Nocedal & Wright, sec. 5.2): d <- -g + beta d with
+//   Fletcher-Reeves     beta = g.g / g_old.g_old
+//   Polak-Ribiere+      beta = max(0, g.(g - g_old) / g_old.g_old)
+//   Hestenes-Stiefel    beta = g.y / d.y,  y = g - g_old
+// and a strong-Wolfe line search (c2 = 0.1 by default, as CG needs). It restarts with steepest
+// descent every restart_every iterations (0: every n, the number of parameters), when two
+// consecutive gradients are far from orthogonal (Powell: |g.g_old| >= restart_threshold g.g),
+// and whenever the new d is not a descent direction. On a quadratic with exact line searches
+// all three are linear CG.
+
+#include "optim/line_search_optimizer.hpp"
+
+namespace tg::optim {
+
+enum class CGBeta { fletcher_reeves, polak_ribiere_plus, hestenes_stiefel };
+const char* to_string(CGBeta beta);
+
+struct NonlinearCGOptions {
+    explicit NonlinearCGOptions(CGBeta beta = CGBeta::polak_ribiere_plus) : beta_(beta) {}
+    TG_OPTIM_OPTION(CGBeta, beta, CGBeta::polak_ribiere_plus)
+    TG_OPTIM_OPTION(std::size_t, restart_every, 0)
+    TG_OPTIM_OPTION(double, restart_threshold, 0.1)  // Powell's test; 0 turns it off
+    TG_OPTIM_OPTION(double, lr, 1.0)                 // scales the first trial step
+    TG_OPTIM_OPTION(LineSearchKind, line_search, LineSearchKind::strong_wolfe)
+    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions().c2(0.1))
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+};
+
+class NonlinearCG : public LineSearchOptimizer {
+  public:
+    explicit NonlinearCG(std::vector<Tensor> params,
+                         const NonlinearCGOptions& options = NonlinearCGOptions());
+    NonlinearCG(const std::vector<std::pair<std::string, Tensor>>& named_params,
+                const NonlinearCGOptions& options = NonlinearCGOptions());
+    const NonlinearCGOptions& options() const { return options_; }
+    // Restarts so far (periodic, Powell, or lost descent).
+    std::size_t restarts() const { return restarts_; }
+    void reset() override;
+
+  private:
+    Settings settings() const override;
+    double initial_step(const StepContext& c) const override;
+    void direction(const FlatVector& g, FlatVector& d) override;
+    void learn(const Update& u) override;
+    void restart() override;
+    bool has_memory() const override { return !d_old_.empty(); }
+
+    NonlinearCGOptions options_;
+    FlatVector g_old_, d_old_;
+    std::size_t since_restart_ = 0;
+    std::size_t restarts_ = 0;
+};
+
+}  // namespace tg::optim

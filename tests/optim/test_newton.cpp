@@ -1,0 +1,135 @@
+// Newton on non-convex functions, Gauss-Newton products, and the Newton methods' checks.
+
+#include "problems.hpp"
+
+using namespace tgtest;
+using namespace tg;
+using namespace tg::optim;
+
+namespace {
+
+// f(x, y) = x^4/4 - x^2/2 + y^2: a saddle at 0, minima (+-1, 0) with f = -1/4. Its Hessian
+// diag(3x^2 - 1, 2) is indefinite for |x| < 1/sqrt(3).
+Tensor double_well(const Tensor& w) {
+    const Tensor x = slice(w, 0, 0, 1), y = slice(w, 0, 1, 2);
+    return sum(0.25 * pow(x, 4.0) - 0.5 * square(x) + square(y));
+}
+
+}  // namespace
+
+TEST_CASE("Newton with an indefinite Hessian shifts it and still goes downhill",
+          "[optim][newton]") {
+    for (auto mod : {HessianModification::eigenvalue_shift, HessianModification::levenberg}) {
+        DYNAMIC_SECTION("modification " << int(mod)) {
+            Tensor w = from_vector({0.2, 1.0}, {2}, kFloat64).requires_grad_();
+            Newton newton({w},
+                          NewtonOptions().modification(mod).tolerance_grad(1e-10).max_iter(100));
+            std::vector<double> first_eigenvalue, losses;
+            newton.on_iteration([&](const IterationInfo& info) {
+                first_eigenvalue.push_back(newton.last_min_eigenvalue());
+                losses.push_back(info.loss);
+            });
+            newton.step([&] { return double_well(w); });
+            REQUIRE(newton.status() == Status::converged_gradient);
+            REQUIRE(first_eigenvalue.front() == Approx(3 * 0.04 - 1));  // by hand at x = 0.2
+            REQUIRE(newton.last_shift() >= 0);
+            // It reached a minimum, not the saddle an unmodified Newton step heads for.
+            const auto x = w.to_vector();
+            REQUIRE(std::abs(x[0]) == Approx(1).epsilon(1e-9));
+            REQUIRE(std::abs(x[1]) < 1e-9);
+            for (std::size_t k = 1; k < losses.size(); ++k) REQUIRE(losses[k] <= losses[k - 1]);
+        }
+    }
+}
+
+TEST_CASE("Newton-CG meets negative curvature and handles it", "[optim][newton_cg]") {
+    for (auto glob : {NewtonCGGlobalization::line_search, NewtonCGGlobalization::trust_region}) {
+        DYNAMIC_SECTION("globalization " << int(glob)) {
+            Tensor w = from_vector({0.2, 1.0}, {2}, kFloat64).requires_grad_();
+            NewtonCG opt({w},
+                         NewtonCGOptions().globalization(glob).tolerance_grad(1e-10).max_iter(100));
+            opt.step([&] { return double_well(w); });
+            REQUIRE(opt.status() == Status::converged_gradient);
+            REQUIRE(opt.negative_curvature_count() >= 1);
+            const auto x = w.to_vector();
+            REQUIRE(std::abs(x[0]) == Approx(1).epsilon(1e-9));
+        }
+    }
+}
+
+TEST_CASE("Gauss-Newton products equal J^T H_L J v", "[optim][gauss_newton]") {
+    Generator gen(31);
+    const Tensor X = sample({5, 3}, Domain::any, gen);
+    const Tensor t = from_vector({1, 0, 1, 1, 0}, {5, 1}, kFloat64);
+    const Tensor w = sample({3, 1}, Domain::any, gen).requires_grad_();
+    const auto model_of = [&](const Tensor& p) { return tanh(matmul(X, p)); };
+    // Logistic loss on the outputs: H_L = diag(s (1 - s)) with s = sigmoid(z).
+    const auto loss_of_output = [&](const Tensor& z) { return sum(softplus(z) - t * z); };
+    GaussNewtonVectorProduct gn([&] { return model_of(w); }, loss_of_output, {w});
+
+    const Tensor J = jacobian(model_of, w);  // [5, 1, 3, 1]
+    const auto jv = J.to_vector();
+    const auto z = model_of(w.detach()).to_vector();
+    const auto tv = t.to_vector();
+    const std::vector<double> v{0.3, -1.2, 0.7};
+    // By hand with loops: u = J v, u_i *= s_i (1 - s_i), result = J^T u.
+    std::vector<double> u(5, 0.0), expected(3, 0.0);
+    for (std::size_t i = 0; i < 5; ++i) {
+        for (std::size_t j = 0; j < 3; ++j) u[i] += jv[i * 3 + j] * v[j];
+        const double s = 1 / (1 + std::exp(-z[i]));
+        u[i] *= s * (1 - s);
+    }
+    for (std::size_t j = 0; j < 3; ++j)
+        for (std::size_t i = 0; i < 5; ++i) expected[j] += jv[i * 3 + j] * u[i];
+    const auto out = gn({from_vector(v, {3, 1}, kFloat64)});
+    require_close(out[0], expected, 1e-12, 1e-10);
+    REQUIRE(gn.products() == 1);
+    // The loss and gradient J^T (s - t) come along.
+    double loss = 0;
+    std::vector<double> grad(3, 0.0);
+    for (std::size_t i = 0; i < 5; ++i) {
+        loss += std::log1p(std::exp(z[i])) - tv[i] * z[i];
+        const double s = 1 / (1 + std::exp(-z[i]));
+        for (std::size_t j = 0; j < 3; ++j) grad[j] += jv[i * 3 + j] * (s - tv[i]);
+    }
+    REQUIRE(gn.loss() == Approx(loss).epsilon(1e-12));
+    require_close(gn.gradient()[0], grad, 1e-12, 1e-10);
+    // A second product reuses the graphs.
+    const auto again = gn({from_vector(v, {3, 1}, kFloat64)});
+    require_close(again[0], expected, 1e-12, 1e-10);
+}
+
+TEST_CASE("Newton-CG with Gauss-Newton products fits a nonlinear least-squares model",
+          "[optim][gauss_newton][newton_cg]") {
+    Generator gen(32);
+    const Tensor X = sample({20, 4}, Domain::any, gen);
+    const Tensor w_true = from_vector({0.5, -0.3, 0.8, 0.1}, {4, 1}, kFloat64);
+    const Tensor y = tanh(matmul(X, w_true));
+    Tensor w = zeros({4, 1}, kFloat64).requires_grad_();
+    NewtonCG opt({w}, NewtonCGOptions().tolerance_grad(1e-10).tolerance_step(0).max_iter(50));
+    opt.step([&] { return tanh(matmul(X, w)); },
+             [&](const Tensor& z) { return 0.5 * sum(square(z - y)); });
+    INFO(opt.stop_reason());
+    REQUIRE(opt.status() == Status::converged_gradient);
+    require_close(w, w_true.to_vector(), 1e-8);
+    REQUIRE(opt.counters().iterations <= 15);
+    REQUIRE(opt.counters().hessian_vector_products > 0);
+}
+
+TEST_CASE("the Newton methods explain a closure that calls backward", "[optim][newton]") {
+    Tensor w = rosenbrock_start();
+    Newton newton({w});
+    require_throws<GraphError>([&] { newton.step(closure_of(w, rosenbrock)); },
+                               {"Newton::step", "without calling backward()"});
+    NewtonCG ncg({w});
+    require_throws<GraphError>([&] { ncg.step(closure_of(w, rosenbrock)); },
+                               {"NewtonCG::step", "without calling backward()"});
+    require_close(w, {-1.2, 1}, 0);
+}
+
+TEST_CASE("dense methods refuse large problems", "[optim][newton]") {
+    Tensor big = zeros({5000}, kFloat64).requires_grad_();
+    require_throws<ValueError>([&] { Newton({big}); }, {"Newton", "5000", "NewtonCG"});
+    require_throws<ValueError>([&] { BFGS({big}); }, {"BFGS", "5000", "LBFGS"});
+    REQUIRE_NOTHROW(BFGS({big}, BFGSOptions().max_size(5000)));
+}
