@@ -5,7 +5,7 @@
 
 int main(int argc, char** argv) {
     using namespace bench::libtorch;
-    const std::vector<bench::Workload> workloads{overhead(), mlp()};
+    const std::vector<bench::Workload> workloads{overhead(), mlp(), cnn()};
     return bench::main(
         "libtorch", workloads,
         [](int n) {

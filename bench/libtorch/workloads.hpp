@@ -9,5 +9,6 @@ namespace bench::libtorch {
 
 Workload overhead();
 Workload mlp();
+Workload cnn();
 
 }  // namespace bench::libtorch

@@ -9,5 +9,6 @@ namespace bench::tapegrad {
 
 Workload overhead();
 Workload mlp();
+Workload cnn();
 
 }  // namespace bench::tapegrad
