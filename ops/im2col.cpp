@@ -1,5 +1,6 @@
 #include "ops/im2col.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "autograd/op.hpp"
@@ -43,28 +44,77 @@ void check_window(const char* op, const Window& w) {
     }
 }
 
-// Walks every (column row, output pixel) pair and hands the image offset (or none) to f.
-template <class F>
-void for_each_tap(std::size_t C, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
-                  const Window& w, F f) {
-    const std::size_t L = OH * OW;
-    for (std::size_t c = 0; c < C; ++c) {
-        for (std::size_t i = 0; i < w.kh; ++i) {
-            for (std::size_t j = 0; j < w.kw; ++j) {
-                const std::size_t row = (c * w.kh + i) * w.kw + j;
-                for (std::size_t oh = 0; oh < OH; ++oh) {
-                    const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(oh * w.sh + i) -
-                                             static_cast<std::ptrdiff_t>(w.ph);
-                    const bool y_in = y >= 0 && y < static_cast<std::ptrdiff_t>(H);
-                    for (std::size_t ow = 0; ow < OW; ++ow) {
-                        const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(ow * w.sw + j) -
-                                                 static_cast<std::ptrdiff_t>(w.pw);
-                        const bool in = y_in && x >= 0 && x < static_cast<std::ptrdiff_t>(W);
-                        const std::size_t col = row * L + oh * OW + ow;
-                        f(col, in,
-                          in ? (c * H + static_cast<std::size_t>(y)) * W +
-                                   static_cast<std::size_t>(x)
-                             : 0);
+// The sizes of one unfold/fold: images C x H x W, windows w, output OH x OW.
+struct Geometry {
+    std::size_t C, H, W, OH, OW;
+    Window w;
+};
+
+// For kernel column j: the output columns [lo, hi) whose tap ow * sw + j - pw lies inside the
+// image; the others fall in the zero padding.
+void tap_span(const Geometry& g, std::size_t j, std::size_t& lo, std::size_t& hi) {
+    const std::size_t sw = g.w.sw, pw = g.w.pw;
+    hi = g.W + pw > j ? std::min(g.OW, (g.W + pw - j + sw - 1) / sw) : 0;
+    lo = std::min(hi, j >= pw ? std::size_t(0) : (pw - j + sw - 1) / sw);
+}
+
+// The loops below walk the columns [C*kh*kw, OH*OW] of one image row by row: each output row
+// of a kernel tap is a contiguous run of the image row (stride 1) or a strided one.
+template <class T>
+void unfold_image(const T* img, T* cols, const Geometry& g) {
+    const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
+    const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
+    T* dst = cols;
+    for (std::size_t c = 0; c < g.C; ++c) {
+        const T* plane = img + c * H * W;
+        for (std::size_t i = 0; i < kh; ++i) {
+            for (std::size_t j = 0; j < kw; ++j) {
+                std::size_t lo, hi;
+                tap_span(g, j, lo, hi);
+                for (std::size_t oh = 0; oh < OH; ++oh, dst += OW) {
+                    const std::size_t y = oh * sh + i;  // row in the padded image
+                    if (y < ph || y - ph >= H || lo == hi) {
+                        std::fill(dst, dst + OW, T(0));
+                        continue;
+                    }
+                    std::fill(dst, dst + lo, T(0));
+                    std::fill(dst + hi, dst + OW, T(0));
+                    const T* src = plane + (y - ph) * W + (lo * sw + j - pw);
+                    T* out = dst + lo;
+                    const std::size_t n = hi - lo;
+                    if (sw == 1) {
+                        std::copy(src, src + n, out);
+                    } else {
+                        for (std::size_t k = 0; k < n; ++k) out[k] = src[k * sw];
+                    }
+                }
+            }
+        }
+    }
+}
+
+// The adjoint of unfold_image: adds every column entry to its pixel of img (zeroed before).
+template <class T>
+void fold_image(const T* cols, T* img, const Geometry& g) {
+    const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
+    const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
+    const T* src = cols;
+    for (std::size_t c = 0; c < g.C; ++c) {
+        T* plane = img + c * H * W;
+        for (std::size_t i = 0; i < kh; ++i) {
+            for (std::size_t j = 0; j < kw; ++j) {
+                std::size_t lo, hi;
+                tap_span(g, j, lo, hi);
+                for (std::size_t oh = 0; oh < OH; ++oh, src += OW) {
+                    const std::size_t y = oh * sh + i;
+                    if (y < ph || y - ph >= H || lo == hi) continue;
+                    T* out = plane + (y - ph) * W + (lo * sw + j - pw);
+                    const T* in = src + lo;
+                    const std::size_t n = hi - lo;
+                    if (sw == 1) {
+                        for (std::size_t k = 0; k < n; ++k) out[k] += in[k];
+                    } else {
+                        for (std::size_t k = 0; k < n; ++k) out[k * sw] += in[k];
                     }
                 }
             }
@@ -100,13 +150,9 @@ Tensor unfold(const Tensor& x, const Window& w) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
         auto r = kernels::uninitialized<T>(Shape{N, rows, L});
-        for (std::size_t n = 0; n < N; ++n) {
-            const T* img = a.data() + n * C * H * W;
-            T* cols = r.data() + n * rows * L;
-            for_each_tap(C, H, W, OH, OW, w, [&](std::size_t col, bool in, std::size_t pix) {
-                cols[col] = in ? img[pix] : T(0);
-            });
-        }
+        const Geometry g{C, H, W, OH, OW, w};
+        for (std::size_t n = 0; n < N; ++n)
+            unfold_image(a.data() + n * C * H * W, r.data() + n * rows * L, g);
         return Tensor(std::move(r));
     });
     return record(kUnfold, std::move(out), {x}, Attrs(attrs_of(w)));
@@ -128,13 +174,9 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
         using T = decltype(tag);
         const auto& a = cols.array<T>();
         auto r = kernels::filled<T>(Shape{N, C, H, W}, T(0));
-        for (std::size_t n = 0; n < N; ++n) {
-            const T* src = a.data() + n * C * k * L;
-            T* img = r.data() + n * C * H * W;
-            for_each_tap(C, H, W, OH, OW, w, [&](std::size_t col, bool in, std::size_t pix) {
-                if (in) img[pix] += src[col];
-            });
-        }
+        const Geometry g{C, H, W, OH, OW, w};
+        for (std::size_t n = 0; n < N; ++n)
+            fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
         return Tensor(std::move(r));
     });
     return record(kFold, std::move(out), {cols}, Attrs(attrs_of(w)));
