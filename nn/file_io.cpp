@@ -51,7 +51,9 @@ std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path, std::size_
     if (error.empty()) {
         int code = Z_OK;
         const char* msg = gzerror(f, &code);
-        if (code != Z_OK && code != Z_STREAM_END)
+        if (code == Z_BUF_ERROR)
+            error = "truncated gzip data (unexpected end of file)";
+        else if (code != Z_OK && code != Z_STREAM_END)
             error = std::string(compressed ? "corrupt gzip data: " : "read error: ") + msg;
     }
     // A stream cut short shows up when the reader is closed.
