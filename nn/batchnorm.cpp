@@ -68,8 +68,11 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
     const std::size_t count = x.numel() / std::max<std::size_t>(C, 1);
     auto per_channel = [&](const Tensor& v) { return reshape(v, Dims(channel_shape)); };
 
+    // y = (x - mean) * scale + beta with scale = gamma / sqrt(var + eps): the per-channel
+    // factors are combined on [1, C, 1, ...] tensors first, so that only two passes (the
+    // product and the sum) run over the whole input.
     const bool use_batch_stats = training || !running_mean.defined();
-    Tensor y;
+    Tensor centred, inv_std;
     if (use_batch_stats) {
         if (count < 2) {
             throw ValueError("batch_norm: " + std::to_string(count) +
@@ -77,9 +80,9 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
                              "; batch statistics need at least 2");
         }
         const Tensor mu = mean(x, Dims(axes), true);
-        const Tensor centred = sub(x, mu);
+        centred = sub(x, mu);
         const Tensor var = mean(square(centred), Dims(axes), true);  // biased
-        y = mul(centred, pow(affine(var, 1, eps), -0.5));
+        inv_std = pow(affine(var, 1, eps), -0.5);
         if (training && running_mean.defined()) {
             NoGradGuard no_grad;
             const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
@@ -87,11 +90,13 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
             blend(running_var, var, momentum, unbias);
         }
     } else {
-        // Constants: the running statistics. Fold them into one scale and one shift per channel.
-        const Tensor inv_std = pow(affine(running_var.detach(), 1, eps), -0.5);
-        y = mul(sub(x, per_channel(running_mean.detach())), per_channel(inv_std));
+        // The running statistics are constants here (copies, so that later updates of the
+        // buffers cannot invalidate this graph).
+        centred = sub(x, per_channel(running_mean.detach()));
+        inv_std = per_channel(pow(affine(running_var.detach(), 1, eps), -0.5));
     }
-    if (weight.defined()) y = mul(y, per_channel(weight));
+    const Tensor scale = weight.defined() ? mul(inv_std, per_channel(weight)) : inv_std;
+    Tensor y = mul(centred, scale);
     if (bias.defined()) y = add(y, per_channel(bias));
     return y;
 }
