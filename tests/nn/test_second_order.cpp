@@ -139,3 +139,18 @@ TEST_CASE("avg_pool2d, linear and a small network: first and second derivatives"
         },
         {img});
 }
+
+TEST_CASE("grad() still returns inputs listed after one that got no gradient",
+          "[nn][gradgradcheck][regression]") {
+    // Batch norm's gradgradcheck found this: the gradient of x^2 + b with respect to x does not
+    // depend on b, so asking for it with respect to (x, b) must give 2 u for x and nothing for b.
+    const Tensor x = from_vector({1, 2, 3, 4, 5, 6}, {2, 3}, kFloat64).requires_grad_();
+    const Tensor b = from_vector({1, 1, 1}, {3}, kFloat64).requires_grad_();
+    const Tensor u = from_vector({1, -1, 2, 0.5, 3, 1}, {2, 3}, kFloat64).requires_grad_();
+    const auto g = grad({add(square(x), b)}, {x, b}, {u}, GradOptions().create_graph(true));
+    const auto h = grad({sum(g[0])}, {x, b, u}, {}, GradOptions().allow_unused(true));
+    REQUIRE(h[0].defined());
+    require_close(h[0], {2, -2, 4, 1, 6, 2}, 0);
+    REQUIRE_FALSE(h[1].defined());
+    require_close(h[2], {2, 4, 6, 8, 10, 12}, 0);
+}

@@ -171,3 +171,88 @@ TEST_CASE("the archive is a plain zip: stored entries with valid CRCs", "[nn][se
     REQUIRE(le32(b, b.size() - 22) == 0x06054b50);
     REQUIRE((b[b.size() - 22 + 10] | (b[b.size() - 22 + 11] << 8)) == 1);
 }
+
+namespace {
+void put(std::vector<unsigned char>& b, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+}  // namespace
+
+TEST_CASE("archives with deflated entries and zip64 fields load too", "[nn][serialize]") {
+    // What numpy.savez_compressed writes through Python's zipfile: deflated entries whose
+    // sizes sit in zip64 extra fields (0xffffffff in the 32-bit fields), built here by hand.
+    const Tensor t = from_vector({0.5, -1.25, 3.0, 8.0, -2.0, 1.0}, {2, 3}, kFloat64);
+    const std::vector<std::uint8_t> npy = nn::encode_npy(t);
+    std::vector<unsigned char> packed(compressBound(static_cast<uLong>(npy.size())) + 64);
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    z.next_in = const_cast<Bytef*>(npy.data());
+    z.avail_in = static_cast<uInt>(npy.size());
+    z.next_out = packed.data();
+    z.avail_out = static_cast<uInt>(packed.size());
+    REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    packed.resize(z.total_out);
+    deflateEnd(&z);
+    const std::uint32_t crc = crc32(0, npy.data(), static_cast<uInt>(npy.size()));
+    const std::string name = "w.npy";
+
+    std::vector<unsigned char> b;
+    put(b, 0x04034b50, 4);
+    put(b, 45, 2);
+    put(b, 0, 2);
+    put(b, 8, 2);  // deflate
+    put(b, 0, 4);  // time, date
+    put(b, crc, 4);
+    put(b, 0xffffffff, 4);
+    put(b, 0xffffffff, 4);
+    put(b, name.size(), 2);
+    put(b, 20, 2);  // zip64 extra: id, size, then uncompressed and compressed sizes
+    b.insert(b.end(), name.begin(), name.end());
+    put(b, 1, 2);
+    put(b, 16, 2);
+    put(b, npy.size(), 8);
+    put(b, packed.size(), 8);
+    b.insert(b.end(), packed.begin(), packed.end());
+    const std::size_t cd = b.size();
+    put(b, 0x02014b50, 4);
+    put(b, 45, 2);
+    put(b, 45, 2);
+    put(b, 0, 2);
+    put(b, 8, 2);
+    put(b, 0, 4);
+    put(b, crc, 4);
+    put(b, 0xffffffff, 4);
+    put(b, 0xffffffff, 4);
+    put(b, name.size(), 2);
+    put(b, 20, 2);
+    put(b, 0, 2);  // comment
+    put(b, 0, 2);  // disk
+    put(b, 0, 2);
+    put(b, 0, 4);
+    put(b, 0, 4);  // local header offset
+    b.insert(b.end(), name.begin(), name.end());
+    put(b, 1, 2);
+    put(b, 16, 2);
+    put(b, npy.size(), 8);
+    put(b, packed.size(), 8);
+    const std::size_t cd_size = b.size() - cd;
+    put(b, 0x06054b50, 4);
+    put(b, 0, 4);
+    put(b, 1, 2);
+    put(b, 1, 2);
+    put(b, cd_size, 4);
+    put(b, cd, 4);
+    put(b, 0, 2);
+
+    TempDir tmp;
+    write_bytes(tmp.file("c.npz"), b);
+    const auto loaded = nn::load_npz(tmp.file("c.npz"));
+    REQUIRE(loaded.size() == 1);
+    REQUIRE(loaded[0].first == "w");
+    require_close_tensors(loaded[0].second, t, 0);
+    // A corrupted deflate stream is caught.
+    auto bad = b;
+    bad[30 + name.size() + 20 + 5] ^= 0xff;
+    write_bytes(tmp.file("bad.npz"), bad);
+    require_throws<IOError>([&] { nn::load_npz(tmp.file("bad.npz")); }, {"w.npy"});
+}
