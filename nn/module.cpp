@@ -79,10 +79,24 @@ void Module::collect(NamedTensors& out, const std::string& prefix, bool params,
         child->collect(out, prefix + name + ".", params, true);
 }
 
+namespace {
+// A tensor reachable by two paths (a module registered twice) is listed once, under its first
+// path, as in PyTorch: an optimizer must not update it twice.
+NamedTensors unique(NamedTensors list) {
+    NamedTensors out;
+    for (auto& entry : list) {
+        bool seen = false;
+        for (const auto& kept : out) seen = seen || kept.second.same(entry.second);
+        if (!seen) out.push_back(std::move(entry));
+    }
+    return out;
+}
+}  // namespace
+
 NamedTensors Module::named_parameters(bool recurse) const {
     NamedTensors out;
     collect(out, "", true, recurse);
-    return out;
+    return unique(std::move(out));
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
@@ -94,7 +108,7 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 NamedTensors Module::named_buffers(bool recurse) const {
     NamedTensors out;
     collect(out, "", false, recurse);
-    return out;
+    return unique(std::move(out));
 }
 
 std::vector<Tensor> Module::buffers(bool recurse) const {

@@ -147,3 +147,11 @@ TEST_CASE("modules print as a tree", "[nn][module]") {
           std::string::npos);
     CHECK(s.find("(head): Linear(in_features=8, out_features=3, bias=true)") != std::string::npos);
 }
+
+TEST_CASE("a module shared by two parents lists its parameters once", "[nn][module]") {
+    Generator gen(8);
+    auto shared = std::make_shared<nn::Linear>(nn::LinearOptions(2, 2).dtype(kFloat64), gen);
+    nn::Sequential seq{shared, std::make_shared<nn::Tanh>(), shared};
+    REQUIRE(names_of(seq.named_parameters()) == std::vector<std::string>{"0.weight", "0.bias"});
+    REQUIRE(seq.parameters().size() == 2);
+}
