@@ -1,5 +1,7 @@
 #include "nn/activation.hpp"
 
+#include <fmt/format.h>
+
 #include "ops/math.hpp"
 #include "ops/shape.hpp"
 
@@ -25,7 +27,7 @@ Tensor LeakyReLU::forward(const Tensor& input) {
 }
 
 std::string LeakyReLU::repr() const {
-    return "LeakyReLU(negative_slope=" + std::to_string(negative_slope_) + ")";
+    return fmt::format("LeakyReLU(negative_slope={:g})", negative_slope_);
 }
 
 Tensor Softplus::forward(const Tensor& input) {

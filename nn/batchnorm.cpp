@@ -1,5 +1,7 @@
 #include "nn/batchnorm.hpp"
 
+#include <fmt/format.h>
+
 #include "autograd/errors.hpp"
 #include "autograd/grad_mode.hpp"
 #include "nn/init.hpp"
@@ -147,11 +149,9 @@ Tensor BatchNorm::forward(const Tensor& input) {
 }
 
 std::string BatchNorm::repr() const {
-    return type_name() + "(" + std::to_string(options_.num_features()) +
-           ", eps=" + std::to_string(options_.eps()) +
-           ", momentum=" + std::to_string(options_.momentum()) +
-           ", affine=" + (options_.affine() ? "true" : "false") +
-           ", track_running_stats=" + (options_.track_running_stats() ? "true" : "false") + ")";
+    return fmt::format("{}({}, eps={:g}, momentum={:g}, affine={}, track_running_stats={})",
+                       type_name(), options_.num_features(), options_.eps(), options_.momentum(),
+                       options_.affine(), options_.track_running_stats());
 }
 
 BatchNorm1d::BatchNorm1d(const BatchNormOptions& options)

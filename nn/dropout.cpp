@@ -1,5 +1,7 @@
 #include "nn/dropout.hpp"
 
+#include <fmt/format.h>
+
 #include "autograd/errors.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/kernels.hpp"
@@ -48,7 +50,7 @@ Tensor Dropout::forward(const Tensor& input) {
 }
 
 std::string Dropout::repr() const {
-    return "Dropout(p=" + std::to_string(options_.p()) + ")";
+    return fmt::format("Dropout(p={:g})", options_.p());
 }
 
 }  // namespace tg::nn
