@@ -15,6 +15,7 @@
 #include "functional/hvp.hpp"
 #include "functional/jacobian.hpp"
 #include "functional/jvp.hpp"
+#include "nn/nn.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/creation.hpp"

@@ -146,6 +146,9 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
             if (t->extras->retain_grad && !wanted) t->grad = g;
         }
         bool captured = false;
+        // Wanted nodes above this one that no gradient reached stay undefined (unused).
+        while (wanted && next_wanted < wanted->size() && (*wanted)[next_wanted].node > i)
+            ++next_wanted;
         while (wanted && next_wanted < wanted->size() && (*wanted)[next_wanted].node == i) {
             (*results)[(*wanted)[next_wanted].slot] = g;
             ++next_wanted;

@@ -1,5 +1,6 @@
 #include "harness.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -42,7 +43,19 @@ int main(const std::string& impl, const std::vector<Workload>& workloads,
     app.add_option("--reps", a.reps, "Timed repetitions");
     app.add_option("--warmup", a.warmup, "Untimed repetitions first");
     app.add_option("--seed", a.seed, "Seed for inputs and parameters");
+    bool system_malloc = false;
+    app.add_flag("--system-malloc", system_malloc,
+                 "Leave glibc's malloc thresholds alone (see below)");
     CLI11_PARSE(app, argc, argv);
+
+    // Both libraries allocate and free megabytes of temporaries in every training step. With
+    // glibc's defaults, freed blocks at the top of the heap are trimmed or unmapped and every
+    // step page-faults them in again, which costs both libraries a third or more of a cnn step
+    // and dominates the comparison. Keep freed memory in the process, for both alike.
+    if (!system_malloc) {
+        mallopt(M_MMAP_THRESHOLD, 256 << 20);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    }
 
     const Workload& w = *std::find_if(workloads.begin(), workloads.end(),
                                       [&](const Workload& x) { return x.name == a.workload; });
@@ -53,6 +66,7 @@ int main(const std::string& impl, const std::vector<Workload>& workloads,
 
     Run run;
     w.run(a, run);
+    run.extra("malloc_tuned", system_malloc ? 0 : 1);
     const auto& s = run.samples();
     if (s.empty()) {
         std::cerr << "workload " << w.name << " recorded no timings\n";

@@ -3,7 +3,10 @@
 // take the same options and print the same JSON line (../shared/workloads.md):
 //
 //   BENCH WORKLOAD [--dtype f32|f64] [--threads N] [--batch N] [--reps N] [--warmup N] [--seed N]
+//         [--system-malloc]
 //
+// Unless --system-malloc is given, glibc's malloc is told to keep freed memory in the process
+// (no trimming, no mmap per large block) for both implementations alike: see harness.cpp.
 // A workload times one repetition at a time; the harness reports median, min and max in
 // microseconds, the peak resident memory of the process, and any extra figures it records.
 

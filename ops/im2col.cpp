@@ -1,5 +1,7 @@
 #include "ops/im2col.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "autograd/op.hpp"
@@ -43,28 +45,124 @@ void check_window(const char* op, const Window& w) {
     }
 }
 
-// Walks every (column row, output pixel) pair and hands the image offset (or none) to f.
-template <class F>
-void for_each_tap(std::size_t C, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
-                  const Window& w, F f) {
-    const std::size_t L = OH * OW;
-    for (std::size_t c = 0; c < C; ++c) {
+// The sizes of one unfold/fold: images C x H x W, windows w, output OH x OW, and for every
+// kernel row i (column j) the output rows [top, bottom) (columns [lo, hi)) whose taps fall
+// inside the image; the others read the zero padding. Computed once per call: the divisions
+// would cost more than the copies if they were redone for every image and channel.
+struct Geometry {
+    std::size_t C, H, W, OH, OW;
+    Window w;
+    std::vector<std::size_t> top, bottom, lo, hi;
+
+    Geometry(std::size_t C_, std::size_t H_, std::size_t W_, std::size_t OH_, std::size_t OW_,
+             const Window& w_)
+        : C(C_), H(H_), W(W_), OH(OH_), OW(OW_), w(w_) {
         for (std::size_t i = 0; i < w.kh; ++i) {
-            for (std::size_t j = 0; j < w.kw; ++j) {
-                const std::size_t row = (c * w.kh + i) * w.kw + j;
-                for (std::size_t oh = 0; oh < OH; ++oh) {
-                    const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(oh * w.sh + i) -
-                                             static_cast<std::ptrdiff_t>(w.ph);
-                    const bool y_in = y >= 0 && y < static_cast<std::ptrdiff_t>(H);
-                    for (std::size_t ow = 0; ow < OW; ++ow) {
-                        const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(ow * w.sw + j) -
-                                                 static_cast<std::ptrdiff_t>(w.pw);
-                        const bool in = y_in && x >= 0 && x < static_cast<std::ptrdiff_t>(W);
-                        const std::size_t col = row * L + oh * OW + ow;
-                        f(col, in,
-                          in ? (c * H + static_cast<std::size_t>(y)) * W +
-                                   static_cast<std::size_t>(x)
-                             : 0);
+            top.push_back(0);
+            bottom.push_back(0);
+            tap_span(H, OH, w.sh, w.ph, i, top.back(), bottom.back());
+        }
+        for (std::size_t j = 0; j < w.kw; ++j) {
+            lo.push_back(0);
+            hi.push_back(0);
+            tap_span(W, OW, w.sw, w.pw, j, lo.back(), hi.back());
+        }
+    }
+
+    // For kernel offset j along an axis: the outputs [first, last) whose tap
+    // o * stride + j - pad lies inside the image (of `size` pixels, `count` outputs).
+    static void tap_span(std::size_t size, std::size_t count, std::size_t stride, std::size_t pad,
+                         std::size_t j, std::size_t& first, std::size_t& last) {
+        last = size + pad > j ? std::min(count, (size + pad - j + stride - 1) / stride) : 0;
+        first = std::min(last, j >= pad ? std::size_t(0) : (pad - j + stride - 1) / stride);
+    }
+};
+
+// Short runs: a conv's output rows are often only 8 to 30 pixels. A call to memcpy for each
+// costs several times the copy itself, and so does a vectorised loop of unknown length with its
+// overlap checks and remainder. Runs are copied in blocks of 8 elements of known size, which
+// the compiler turns into a few vector moves, then element by element; gcc must not turn these
+// loops back into library calls.
+#if defined(__GNUC__) && !defined(__clang__)
+#define TG_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define TG_PLAIN_LOOPS
+#endif
+
+template <class T>
+TG_PLAIN_LOOPS inline void copy_run(T* __restrict out, const T* __restrict src, std::size_t n) {
+    std::size_t k = 0;
+    for (; k + 8 <= n; k += 8) std::memcpy(out + k, src + k, 8 * sizeof(T));
+    for (; k < n; ++k) out[k] = src[k];
+}
+
+template <class T>
+TG_PLAIN_LOOPS inline void add_run(T* __restrict out, const T* __restrict in, std::size_t n) {
+    std::size_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (std::size_t m = 0; m < 8; ++m) out[k + m] += in[k + m];
+    for (; k < n; ++k) out[k] += in[k];
+}
+
+// The loops below walk the columns [C*kh*kw, OH*OW] of one image row by row: each output row
+// of a kernel tap is a run of an image row, contiguous at stride 1. Rows and columns that fall
+// in the padding are split off first, so that the inner loops carry no tests.
+template <class T>
+TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
+    const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
+    const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
+    const std::size_t plane_size = OH * OW, row_step = sh * W;
+    T* dst = cols;
+    for (std::size_t c = 0; c < g.C; ++c) {
+        const T* plane = img + c * H * W;
+        for (std::size_t i = 0; i < kh; ++i) {
+            const std::size_t top = g.top[i], bottom = g.bottom[i];
+            for (std::size_t j = 0; j < kw; ++j, dst += plane_size) {
+                const std::size_t lo = g.lo[j], hi = g.hi[j];
+                // The padding: whole rows above and below, and the ends of the rows between.
+                for (T* p = dst; p < dst + top * OW; ++p) *p = T(0);
+                for (T* p = dst + bottom * OW; p < dst + plane_size; ++p) *p = T(0);
+                if (top >= bottom) continue;
+                const std::size_t n = hi > lo ? hi - lo : 0;
+                // Output row oh reads image row oh * sh + i - ph from column lo * sw + j - pw.
+                const T* src = plane + (top * sh + i - ph) * W + (lo * sw + j - pw);
+                T* out = dst + top * OW;
+                for (std::size_t oh = top; oh < bottom; ++oh, src += row_step, out += OW) {
+                    for (std::size_t k = 0; k < lo; ++k) out[k] = T(0);
+                    if (sw == 1) {
+                        copy_run(out + lo, src, n);
+                    } else {
+                        for (std::size_t k = 0; k < n; ++k) out[lo + k] = src[k * sw];
+                    }
+                    for (std::size_t k = hi; k < OW; ++k) out[k] = T(0);
+                }
+            }
+        }
+    }
+}
+
+// The adjoint of unfold_image: adds every column entry to its pixel of img (zeroed before).
+template <class T>
+TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
+    const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
+    const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
+    const std::size_t plane_size = OH * OW, row_step = sh * W;
+    const T* src = cols;
+    for (std::size_t c = 0; c < g.C; ++c) {
+        T* plane = img + c * H * W;
+        for (std::size_t i = 0; i < kh; ++i) {
+            const std::size_t top = g.top[i], bottom = g.bottom[i];
+            for (std::size_t j = 0; j < kw; ++j, src += plane_size) {
+                const std::size_t lo = g.lo[j], hi = g.hi[j];
+                if (top >= bottom || lo >= hi) continue;
+                T* out = plane + (top * sh + i - ph) * W + (lo * sw + j - pw);
+                const T* in = src + top * OW + lo;
+                const std::size_t n = hi - lo;
+                for (std::size_t oh = top; oh < bottom; ++oh, in += OW, out += row_step) {
+                    if (sw == 1) {
+                        add_run(out, in, n);
+                    } else {
+                        for (std::size_t k = 0; k < n; ++k) out[k * sw] += in[k];
                     }
                 }
             }
@@ -100,13 +198,9 @@ Tensor unfold(const Tensor& x, const Window& w) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
         auto r = kernels::uninitialized<T>(Shape{N, rows, L});
-        for (std::size_t n = 0; n < N; ++n) {
-            const T* img = a.data() + n * C * H * W;
-            T* cols = r.data() + n * rows * L;
-            for_each_tap(C, H, W, OH, OW, w, [&](std::size_t col, bool in, std::size_t pix) {
-                cols[col] = in ? img[pix] : T(0);
-            });
-        }
+        const Geometry g{C, H, W, OH, OW, w};
+        for (std::size_t n = 0; n < N; ++n)
+            unfold_image(a.data() + n * C * H * W, r.data() + n * rows * L, g);
         return Tensor(std::move(r));
     });
     return record(kUnfold, std::move(out), {x}, Attrs(attrs_of(w)));
@@ -128,13 +222,9 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
         using T = decltype(tag);
         const auto& a = cols.array<T>();
         auto r = kernels::filled<T>(Shape{N, C, H, W}, T(0));
-        for (std::size_t n = 0; n < N; ++n) {
-            const T* src = a.data() + n * C * k * L;
-            T* img = r.data() + n * C * H * W;
-            for_each_tap(C, H, W, OH, OW, w, [&](std::size_t col, bool in, std::size_t pix) {
-                if (in) img[pix] += src[col];
-            });
-        }
+        const Geometry g{C, H, W, OH, OW, w};
+        for (std::size_t n = 0; n < N; ++n)
+            fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
         return Tensor(std::move(r));
     });
     return record(kFold, std::move(out), {cols}, Attrs(attrs_of(w)));

@@ -61,20 +61,41 @@ std::vector<std::size_t> strides_of(const Shape& shape) {
     return s;
 }
 
+namespace {
+// Sum of a row in double, with four running sums so that the additions pipeline.
+template <class T>
+double row_sum(const T* p, std::size_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    std::size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += p[j];
+        s1 += p[j + 1];
+        s2 += p[j + 2];
+        s3 += p[j + 3];
+    }
+    for (; j < n; ++j) s0 += p[j];
+    return (s0 + s1) + (s2 + s3);
+}
+}  // namespace
+
 template <class T>
 xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce) {
     using Acc = double;
-    const Shape& shape = x.shape();
-    const std::size_t nd = shape.size();
-    Shape out_shape(nd);
-    for (std::size_t d = 0; d < nd; ++d) out_shape[d] = reduce[d] ? 1 : shape[d];
+    const Shape& shape_in = x.shape();
+    const std::size_t rank = shape_in.size();
+    Shape out_shape(rank);
+    for (std::size_t d = 0; d < rank; ++d) out_shape[d] = reduce[d] ? 1 : shape_in[d];
     const std::size_t out_n = numel_of(out_shape);
     std::vector<Acc> acc(out_n, Acc(0));
     const T* p = x.data();
     const std::size_t total = x.size();
-    if (total > 0 && nd > 0) {
+    if (total > 0 && rank > 0) {
         // Walk x in order; the output offset follows with stride 0 on reduced axes.
-        std::vector<std::size_t> ost = broadcast_strides(out_shape, shape);
+        std::vector<std::size_t> shape(shape_in.begin(), shape_in.end());
+        std::array<std::vector<std::size_t>, 1> st{broadcast_strides(out_shape, shape_in)};
+        coalesce_axes(shape, st);
+        const std::vector<std::size_t>& ost = st[0];
+        const std::size_t nd = shape.size();
         const std::size_t inner = shape[nd - 1];
         const std::size_t inner_stride = ost[nd - 1];
         std::vector<std::size_t> index(nd, 0);
@@ -82,9 +103,7 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
         for (std::size_t done = 0; done < total; done += inner) {
             const T* row = p + done;
             if (inner_stride == 0) {
-                Acc s = 0;
-                for (std::size_t j = 0; j < inner; ++j) s += row[j];
-                acc[off] += s;
+                acc[off] += row_sum(row, inner);
             } else {
                 Acc* o = acc.data() + off;
                 for (std::size_t j = 0; j < inner; ++j) o[j] += row[j];

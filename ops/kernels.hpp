@@ -3,6 +3,7 @@
 // then run a plain loop over contiguous row-major data (xarray's default layout). Plain loops
 // on data() beat xtensor's expression machinery on the small arrays that dominate here.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
@@ -55,34 +56,85 @@ inline std::vector<std::size_t> broadcast_strides(const Shape& in, const Shape& 
     return s;
 }
 
+// Merges neighbouring axes that every operand walks as one (the outer axis's stride is the
+// inner axis's stride times the inner size; broadcast axes, of stride 0, merge with each other)
+// and drops axes of size 1, so that loops run over fewer, longer rows: [N, C, H, W] against
+// [1, C, 1, 1] becomes [N, C, H*W] against [0, 1, 0]. At least one axis remains.
+template <std::size_t N>
+void coalesce_axes(std::vector<std::size_t>& shape,
+                   std::array<std::vector<std::size_t>, N>& strides) {
+    std::vector<std::size_t> s;
+    std::array<std::vector<std::size_t>, N> st;
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+        if (shape[d] == 1) continue;
+        bool merge = !s.empty();
+        for (std::size_t k = 0; k < N && merge; ++k)
+            merge = st[k].back() == strides[k][d] * shape[d];
+        if (merge) {
+            s.back() *= shape[d];
+            for (std::size_t k = 0; k < N; ++k) st[k].back() = strides[k][d];
+        } else {
+            s.push_back(shape[d]);
+            for (std::size_t k = 0; k < N; ++k) st[k].push_back(strides[k][d]);
+        }
+    }
+    if (s.empty()) {
+        s.push_back(1);
+        for (std::size_t k = 0; k < N; ++k) st[k].push_back(0);
+    }
+    shape = std::move(s);
+    strides = std::move(st);
+}
+
 // out[i] = f(ins[0][i'], ins[1][i''], ...) where each input broadcasts to out's shape.
 template <class T, std::size_t N, class F>
 void broadcast_apply(const std::array<const xt::xarray<T>*, N>& ins, xt::xarray<T>& out, F f) {
-    const Shape& shape = out.shape();
     T* q = out.data();
     const std::size_t total = out.size();
     if (total == 0) return;
-    const std::size_t nd = shape.size();
-    if (nd == 0) {
+    if (out.shape().empty()) {
         std::array<T, N> v;
         for (std::size_t k = 0; k < N; ++k) v[k] = ins[k]->data()[0];
         q[0] = std::apply(f, v);
         return;
     }
+    std::vector<std::size_t> shape(out.shape().begin(), out.shape().end());
     std::array<std::vector<std::size_t>, N> st;
     std::array<const T*, N> base;
     for (std::size_t k = 0; k < N; ++k) {
-        st[k] = broadcast_strides(ins[k]->shape(), shape);
+        st[k] = broadcast_strides(ins[k]->shape(), out.shape());
         base[k] = ins[k]->data();
     }
+    coalesce_axes(shape, st);
+    const std::size_t nd = shape.size();
     const std::size_t inner = shape[nd - 1];
+    std::array<std::size_t, N> is;
+    for (std::size_t k = 0; k < N; ++k) is[k] = st[k][nd - 1];
     std::vector<std::size_t> index(nd, 0);
     std::array<std::size_t, N> off{};
     for (std::size_t done = 0; done < total; done += inner) {
-        for (std::size_t j = 0; j < inner; ++j) {
-            std::array<T, N> v;
-            for (std::size_t k = 0; k < N; ++k) v[k] = base[k][off[k] + j * st[k][nd - 1]];
-            q[done + j] = std::apply(f, v);
+        T* row = q + done;
+        if constexpr (N == 2) {
+            // The common rows: both operands contiguous, or one of them a repeated scalar.
+            const T* a = base[0] + off[0];
+            const T* b = base[1] + off[1];
+            if (is[0] == 1 && is[1] == 1) {
+                for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], b[j]);
+            } else if (is[0] == 1 && is[1] == 0) {
+                const T v = b[0];
+                for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], v);
+            } else if (is[0] == 0 && is[1] == 1) {
+                const T v = a[0];
+                for (std::size_t j = 0; j < inner; ++j) row[j] = f(v, b[j]);
+            } else {
+                for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j * is[0]], b[j * is[1]]);
+            }
+        } else {
+            for (std::size_t j = 0; j < inner; ++j) {
+                std::array<T, N> v;
+                for (std::size_t k = 0; k < N; ++k) v[k] = base[k][off[k] + j * is[k]];
+                row[j] = std::apply(f, v);
+            }
         }
         // Advance the multi-index over all but the innermost axis.
         for (std::size_t d = nd - 1; d-- > 0;) {
@@ -156,29 +208,35 @@ namespace tg::kernels {
 // dst (contiguous, of `shape`) [i] = src[offset + sum_d index_d(i) * strides[d]].
 template <class T>
 void strided_copy(const T* src, std::size_t offset, const std::vector<std::size_t>& strides,
-                  const Shape& shape, T* dst) {
-    const std::size_t nd = shape.size();
-    const std::size_t total = numel_of(shape);
+                  const Shape& shape_in, T* dst) {
+    const std::size_t total = numel_of(shape_in);
     if (total == 0) return;
-    if (nd == 0) {
+    if (shape_in.empty()) {
         dst[0] = src[offset];
         return;
     }
+    std::vector<std::size_t> shape(shape_in.begin(), shape_in.end());
+    std::array<std::vector<std::size_t>, 1> st{strides};
+    coalesce_axes(shape, st);
+    const std::vector<std::size_t>& sv = st[0];
+    const std::size_t nd = shape.size();
     const std::size_t inner = shape[nd - 1];
-    const std::size_t is = strides[nd - 1];
+    const std::size_t is = sv[nd - 1];
     std::vector<std::size_t> index(nd, 0);
     std::size_t off = offset;
     for (std::size_t done = 0; done < total; done += inner) {
         if (is == 1) {
             std::copy(src + off, src + off + inner, dst + done);
+        } else if (is == 0) {
+            std::fill(dst + done, dst + done + inner, src[off]);
         } else {
             for (std::size_t j = 0; j < inner; ++j) dst[done + j] = src[off + j * is];
         }
         for (std::size_t d = nd - 1; d-- > 0;) {
             ++index[d];
-            off += strides[d];
+            off += sv[d];
             if (index[d] < shape[d]) break;
-            off -= strides[d] * shape[d];
+            off -= sv[d] * shape[d];
             index[d] = 0;
         }
     }

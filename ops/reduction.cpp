@@ -1,6 +1,8 @@
 #include "ops/reduction.hpp"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "autograd/op.hpp"
 #include "ops/arithmetic.hpp"
@@ -87,6 +89,28 @@ void check_nonempty_axis(const char* op, const Tensor& x, std::size_t axis) {
     }
 }
 
+// top[i] = the largest of the len rows (each `inner` long) starting at base.
+template <class T>
+void running_max(const T* __restrict base, std::size_t len, std::size_t inner, T* __restrict top) {
+    std::copy(base, base + inner, top);
+    for (std::size_t k = 1; k < len; ++k) {
+        const T* row = base + k * inner;
+        for (std::size_t i = 0; i < inner; ++i) top[i] = row[i] > top[i] ? row[i] : top[i];
+    }
+}
+
+// mask[i] = 1 where row[i] is the maximum and no earlier row was; written as arithmetic on 0/1
+// values so that it vectorises.
+template <class T>
+void mark_first(const T* __restrict row, const T* __restrict top, T* __restrict found,
+                T* __restrict mask, std::size_t inner) {
+    for (std::size_t i = 0; i < inner; ++i) {
+        const T hit = (row[i] == top[i] ? T(1) : T(0)) * (T(1) - found[i]);
+        mask[i] = hit;
+        found[i] += hit;
+    }
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& x) {
@@ -159,15 +183,22 @@ Tensor argmax_mask(const Tensor& x, std::int64_t axis_in) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
         const AxisWalk w = walk_of(a.shape(), axis);
-        auto r = kernels::filled<T>(a.shape(), T(0));
+        auto r = kernels::uninitialized<T>(a.shape());  // every entry is written below
+        // Slice by slice along the axis, so that the inner loops run over contiguous memory
+        // without branches: first the maximum of every position, then one pass that marks the
+        // first element equal to it.
+        std::vector<T> top(w.inner), found(w.inner);
         for (std::size_t o = 0; o < w.outer; ++o) {
             const T* base = a.data() + o * w.len * w.inner;
-            for (std::size_t i = 0; i < w.inner; ++i) {
-                std::size_t best = 0;
-                for (std::size_t k = 1; k < w.len; ++k)
-                    if (base[k * w.inner + i] > base[best * w.inner + i]) best = k;
-                r.data()[o * w.len * w.inner + best * w.inner + i] = T(1);
-            }
+            T* mask = r.data() + o * w.len * w.inner;
+            running_max(base, w.len, w.inner, top.data());
+            std::fill(found.begin(), found.end(), T(0));
+            for (std::size_t k = 0; k < w.len; ++k)
+                mark_first(base + k * w.inner, top.data(), found.data(), mask + k * w.inner,
+                           w.inner);
+            // A NaN in the first place matches nothing; as before, it keeps the mark.
+            for (std::size_t i = 0; i < w.inner; ++i)
+                if (found[i] == T(0)) mask[i] = T(1);
         }
         return Tensor(std::move(r));
     });

@@ -12,5 +12,6 @@ Workload mlp();
 Workload grad();
 Workload hvp();
 Workload newton_cg();
+Workload cnn();
 
 }  // namespace bench::tapegrad

@@ -1,0 +1,193 @@
+#include "nn/data/idx.hpp"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "autograd/errors.hpp"
+#include "nn/file_io.hpp"
+
+namespace tg::nn::data {
+
+namespace {
+
+bool known_type(std::uint8_t code) {
+    switch (code) {
+        case 0x08:
+        case 0x09:
+        case 0x0B:
+        case 0x0C:
+        case 0x0D:
+        case 0x0E:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::uint32_t big_endian_u32(const std::uint8_t* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+           std::uint32_t(p[3]);
+}
+
+bool host_is_little_endian() {
+    const std::uint16_t one = 1;
+    std::uint8_t first;
+    std::memcpy(&first, &one, 1);
+    return first == 1;
+}
+
+// Reverses the bytes of every element (big-endian file <-> little-endian host).
+void swap_elements(std::vector<std::uint8_t>& bytes, std::size_t element_size) {
+    if (element_size == 1 || !host_is_little_endian()) return;
+    for (std::size_t i = 0; i + element_size <= bytes.size(); i += element_size)
+        for (std::size_t a = 0, b = element_size - 1; a < b; ++a, --b)
+            std::swap(bytes[i + a], bytes[i + b]);
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+    throw IOError("read_idx: " + path + ": " + what);
+}
+
+}  // namespace
+
+std::size_t idx_element_size(IdxType type) {
+    switch (type) {
+        case IdxType::u8:
+        case IdxType::i8:
+            return 1;
+        case IdxType::i16:
+            return 2;
+        case IdxType::i32:
+        case IdxType::f32:
+            return 4;
+        case IdxType::f64:
+            return 8;
+    }
+    return 1;
+}
+
+const char* idx_type_name(IdxType type) {
+    switch (type) {
+        case IdxType::u8:
+            return "uint8";
+        case IdxType::i8:
+            return "int8";
+        case IdxType::i16:
+            return "int16";
+        case IdxType::i32:
+            return "int32";
+        case IdxType::f32:
+            return "float32";
+        case IdxType::f64:
+            return "float64";
+    }
+    return "?";
+}
+
+std::size_t IdxArray::size() const {
+    std::size_t n = 1;
+    for (auto d : dims) n *= d;
+    return n;
+}
+
+double IdxArray::at(std::size_t i) const {
+    const std::uint8_t* p = bytes.data() + i * idx_element_size(type);
+    auto load = [p](auto v) {
+        std::memcpy(&v, p, sizeof v);
+        return static_cast<double>(v);
+    };
+    switch (type) {
+        case IdxType::u8:
+            return p[0];
+        case IdxType::i8:
+            return load(std::int8_t{});
+        case IdxType::i16:
+            return load(std::int16_t{});
+        case IdxType::i32:
+            return load(std::int32_t{});
+        case IdxType::f32:
+            return load(float{});
+        case IdxType::f64:
+            return load(double{});
+    }
+    return 0;
+}
+
+IdxArray read_idx(const std::string& path) {
+    const std::vector<std::uint8_t> file = read_maybe_gzipped(path, kIdxMaxBytes, "read_idx");
+    if (file.size() < 4) {
+        fail(path, "too short for an IDX header (" + std::to_string(file.size()) + " bytes)");
+    }
+    if (file[0] != 0 || file[1] != 0) {
+        char magic[16];
+        std::snprintf(magic, sizeof magic, "0x%02x%02x%02x%02x", file[0], file[1], file[2],
+                      file[3]);
+        fail(path, std::string("bad magic number ") + magic +
+                       " (an IDX file starts with two zero bytes)");
+    }
+    if (!known_type(file[2])) {
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%02x", file[2]);
+        fail(path, std::string("unknown element type ") + code);
+    }
+    IdxArray a;
+    a.type = static_cast<IdxType>(file[2]);
+    const std::size_t rank = file[3];
+    if (rank == 0) fail(path, "rank 0 (an IDX array has at least one dimension)");
+    const std::size_t header = 4 + 4 * rank;
+    if (file.size() < header) {
+        fail(path, "truncated header: rank " + std::to_string(rank) + " needs " +
+                       std::to_string(header) + " bytes, the file has " +
+                       std::to_string(file.size()));
+    }
+    const std::size_t element = idx_element_size(a.type);
+    std::size_t expected = element;
+    std::string sizes;
+    for (std::size_t d = 0; d < rank; ++d) {
+        const std::size_t n = big_endian_u32(file.data() + 4 + 4 * d);
+        a.dims.push_back(n);
+        sizes += (d ? "x" : "") + std::to_string(n);
+        if (n == 0) fail(path, "dimension " + std::to_string(d) + " has size 0");
+        if (expected > kIdxMaxBytes / n) fail(path, "sizes " + sizes + " are absurdly large");
+        expected *= n;
+    }
+    const std::size_t have = file.size() - header;
+    if (have != expected) {
+        fail(path, std::string(have < expected ? "truncated" : "trailing data") + ": sizes " +
+                       sizes + " of " + idx_type_name(a.type) + " need " +
+                       std::to_string(expected) + " bytes of data, the file has " +
+                       std::to_string(have));
+    }
+    a.bytes.assign(file.begin() + static_cast<std::ptrdiff_t>(header), file.end());
+    swap_elements(a.bytes, element);
+    return a;
+}
+
+void write_idx(const std::string& path, const IdxArray& a, bool gzip) {
+    if (a.dims.empty() || a.dims.size() > 255) {
+        throw ValueError("write_idx: " + path + ": rank " + std::to_string(a.dims.size()) +
+                         " (must be 1 to 255)");
+    }
+    const std::size_t element = idx_element_size(a.type);
+    if (a.bytes.size() != a.size() * element) {
+        throw ValueError("write_idx: " + path + ": " + std::to_string(a.bytes.size()) +
+                         " bytes for " + std::to_string(a.size()) + " elements of " +
+                         idx_type_name(a.type));
+    }
+    std::vector<std::uint8_t> out{0, 0, static_cast<std::uint8_t>(a.type),
+                                  static_cast<std::uint8_t>(a.dims.size())};
+    for (std::size_t d : a.dims) {
+        const auto n = static_cast<std::uint32_t>(d);
+        for (int shift = 24; shift >= 0; shift -= 8)
+            out.push_back(static_cast<std::uint8_t>(n >> shift));
+    }
+    std::vector<std::uint8_t> data = a.bytes;
+    swap_elements(data, element);
+    out.insert(out.end(), data.begin(), data.end());
+    write_file_atomically(path, gzip ? gzip_bytes(out, path) : out, "write_idx");
+}
+
+}  // namespace tg::nn::data

@@ -1,0 +1,184 @@
+#include "nn/npy.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "autograd/errors.hpp"
+#include "nn/file_io.hpp"
+#include "ops/kernels.hpp"
+
+namespace tg::nn {
+
+namespace {
+
+const char kMagic[] = "\x93NUMPY";  // 6 bytes
+constexpr std::size_t kMaxNpyBytes = std::size_t(1) << 36;
+
+bool little_endian_host() {
+    const std::uint16_t one = 1;
+    std::uint8_t first;
+    std::memcpy(&first, &one, 1);
+    return first == 1;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::string& problem) {
+    throw IOError("decode_npy: " + what + ": " + problem);
+}
+
+// The value of 'key' in the header dict, up to the next ',' or '}' at nesting level 0.
+std::string header_value(const std::string& header, const std::string& key,
+                         const std::string& what) {
+    std::size_t k = header.find("'" + key + "'");
+    if (k == std::string::npos) k = header.find("\"" + key + "\"");
+    if (k == std::string::npos) fail(what, "header has no '" + key + "': " + header);
+    std::size_t colon = header.find(':', k);
+    if (colon == std::string::npos) fail(what, "malformed header: " + header);
+    std::size_t i = colon + 1;
+    int depth = 0;
+    std::string value;
+    for (; i < header.size(); ++i) {
+        const char c = header[i];
+        if (c == '(') ++depth;
+        if (c == ')') --depth;
+        if (depth == 0 && (c == ',' || c == '}')) break;
+        value += c;
+    }
+    // trim
+    const auto b = value.find_first_not_of(" \t");
+    const auto e = value.find_last_not_of(" \t");
+    return b == std::string::npos ? "" : value.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_npy(const Tensor& t) {
+    if (!t.defined()) throw ValueError("encode_npy: undefined tensor");
+    const bool f32 = t.dtype() == kFloat32;
+    std::string shape = "(";
+    for (std::size_t d = 0; d < t.dim(); ++d) shape += std::to_string(t.shape()[d]) + ", ";
+    if (t.dim() > 1) shape.resize(shape.size() - 2);  // (2, 3); a 1-d shape keeps "(5,"
+    if (t.dim() == 1) shape.resize(shape.size() - 1);
+    shape += ")";
+    std::string header = std::string("{'descr': '") + (f32 ? "<f4" : "<f8") +
+                         "', 'fortran_order': False, 'shape': " + shape + ", }";
+    // Pad with spaces and end with a newline so that the data starts 64-byte aligned.
+    const std::size_t prefix = 6 + 2 + 2;
+    std::size_t total = prefix + header.size() + 1;
+    header.append((64 - total % 64) % 64, ' ');
+    header += '\n';
+    if (header.size() > 65535) throw ValueError("encode_npy: shape too long for a .npy header");
+
+    std::vector<std::uint8_t> out(kMagic, kMagic + 6);
+    out.push_back(1);  // version 1.0
+    out.push_back(0);
+    out.push_back(static_cast<std::uint8_t>(header.size() & 0xff));
+    out.push_back(static_cast<std::uint8_t>(header.size() >> 8));
+    out.insert(out.end(), header.begin(), header.end());
+    kernels::dispatch(t.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = t.array<T>();
+        const auto* p = reinterpret_cast<const std::uint8_t*>(a.data());
+        const std::size_t start = out.size();
+        out.insert(out.end(), p, p + a.size() * sizeof(T));
+        if (!little_endian_host()) {
+            for (std::size_t i = start; i < out.size(); i += sizeof(T))
+                for (std::size_t x = 0, y = sizeof(T) - 1; x < y; ++x, --y)
+                    std::swap(out[i + x], out[i + y]);
+        }
+    });
+    return out;
+}
+
+Tensor decode_npy(const std::vector<std::uint8_t>& bytes, const std::string& what) {
+    if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0) {
+        fail(what, "not a .npy array (bad magic string)");
+    }
+    const int major = bytes[6];
+    std::size_t header_len = 0, offset = 0;
+    if (major == 1) {
+        header_len = bytes[8] | (std::size_t(bytes[9]) << 8);
+        offset = 10;
+    } else if (major == 2 || major == 3) {
+        if (bytes.size() < 12) fail(what, "truncated header");
+        header_len = bytes[8] | (std::size_t(bytes[9]) << 8) | (std::size_t(bytes[10]) << 16) |
+                     (std::size_t(bytes[11]) << 24);
+        offset = 12;
+    } else {
+        fail(what, "unsupported .npy format version " + std::to_string(major));
+    }
+    if (bytes.size() < offset + header_len) fail(what, "truncated header");
+    const std::string header(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                             bytes.begin() + static_cast<std::ptrdiff_t>(offset + header_len));
+    const std::string descr = header_value(header, "descr", what);
+    const std::string order = header_value(header, "fortran_order", what);
+    const std::string shape_text = header_value(header, "shape", what);
+    if (order != "False") fail(what, "Fortran-ordered arrays are not supported");
+
+    std::string code = descr;
+    code.erase(std::remove(code.begin(), code.end(), '\''), code.end());
+    code.erase(std::remove(code.begin(), code.end(), '"'), code.end());
+    bool big = false;
+    DType dtype;
+    if (code == "<f4" || code == ">f4" || code == "f4") {
+        dtype = kFloat32;
+        big = code[0] == '>';
+    } else if (code == "<f8" || code == ">f8" || code == "f8") {
+        dtype = kFloat64;
+        big = code[0] == '>';
+    } else {
+        fail(what, "dtype " + descr + " is not float32 or float64");
+    }
+
+    Shape shape;
+    if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')')
+        fail(what, "malformed shape " + shape_text);
+    std::size_t count = 1;
+    std::string num;
+    for (std::size_t i = 1; i < shape_text.size(); ++i) {
+        const char c = shape_text[i];
+        if (c >= '0' && c <= '9') {
+            num += c;
+        } else if (c == ',' || c == ')') {
+            if (!num.empty()) {
+                if (num.size() > 12) fail(what, "absurd shape " + shape_text);
+                const std::size_t d = std::stoull(num);
+                shape.push_back(d);
+                if (d != 0 && count > kMaxNpyBytes / d) fail(what, "absurd shape " + shape_text);
+                count *= d;
+                num.clear();
+            }
+        } else if (c != ' ' && c != 'L') {
+            fail(what, "malformed shape " + shape_text);
+        }
+    }
+    const std::size_t element = dtype == kFloat32 ? 4 : 8;
+    const std::size_t data = offset + header_len;
+    const std::size_t have = bytes.size() - data;
+    if (have != count * element) {
+        fail(what, std::string(have < count * element ? "truncated" : "trailing data") +
+                       ": shape " + shape_str(shape) + " needs " + std::to_string(count * element) +
+                       " bytes of data, found " + std::to_string(have));
+    }
+    return kernels::dispatch(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        auto a = kernels::uninitialized<T>(shape);
+        auto* p = reinterpret_cast<std::uint8_t*>(a.data());
+        std::memcpy(p, bytes.data() + data, count * sizeof(T));
+        if (big == little_endian_host()) {
+            for (std::size_t i = 0; i < count * sizeof(T); i += sizeof(T))
+                for (std::size_t x = 0, y = sizeof(T) - 1; x < y; ++x, --y)
+                    std::swap(p[i + x], p[i + y]);
+        }
+        return Tensor(std::move(a));
+    });
+}
+
+void save_npy(const Tensor& t, const std::string& path) {
+    write_file_atomically(path, encode_npy(t), "save_npy");
+}
+
+Tensor load_npy(const std::string& path) {
+    return decode_npy(read_file(path, kMaxNpyBytes, "load_npy"), path);
+}
+
+}  // namespace tg::nn

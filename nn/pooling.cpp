@@ -1,0 +1,115 @@
+#include "nn/pooling.hpp"
+
+#include <limits>
+
+#include "autograd/errors.hpp"
+#include "ops/creation.hpp"
+#include "ops/im2col.hpp"
+#include "ops/math.hpp"
+#include "ops/reduction.hpp"
+#include "ops/shape.hpp"
+
+namespace tg::nn {
+
+namespace functional {
+
+namespace {
+
+auto i64(std::size_t v) {
+    return static_cast<std::int64_t>(v);
+}
+
+struct PoolGeometry {
+    std::size_t N, C, H, W, OH, OW;
+    Window window;
+};
+
+PoolGeometry check_pool(const char* who, const Tensor& x, Size2 k, std::optional<Size2> stride,
+                        Size2 padding) {
+    const Size2 s = stride.value_or(k);
+    if (k.h == 0 || k.w == 0 || s.h == 0 || s.w == 0) {
+        throw ValueError(std::string(who) + ": kernel " + k.str() + " and stride " + s.str() +
+                         " must be positive");
+    }
+    if (2 * padding.h > k.h || 2 * padding.w > k.w) {
+        throw ValueError(std::string(who) + ": padding " + padding.str() +
+                         " is more than half the kernel " + k.str());
+    }
+    if (x.dim() != 4) {
+        throw ShapeError(std::string(who) + ": needs an [N, C, H, W] input, got " +
+                         shape_str(x.shape()));
+    }
+    const std::size_t H = x.shape()[2], W = x.shape()[3];
+    if (k.h > H + 2 * padding.h || k.w > W + 2 * padding.w) {
+        throw ShapeError(std::string(who) + ": kernel " + k.str() +
+                         " is larger than the padded input " + std::to_string(H + 2 * padding.h) +
+                         "x" + std::to_string(W + 2 * padding.w) + " (input " +
+                         shape_str(x.shape()) + ", padding " + padding.str() + ")");
+    }
+    return {x.shape()[0],
+            x.shape()[1],
+            H,
+            W,
+            (H + 2 * padding.h - k.h) / s.h + 1,
+            (W + 2 * padding.w - k.w) / s.w + 1,
+            Window{k.h, k.w, s.h, s.w, padding.h, padding.w}};
+}
+
+// Every window of every channel as a column: [N*C, kh*kw, OH*OW].
+Tensor windows(const Tensor& x, const PoolGeometry& g) {
+    return unfold(reshape(x, {i64(g.N * g.C), 1, i64(g.H), i64(g.W)}), g.window);
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
+    const PoolGeometry g = check_pool("max_pool2d", x, kernel_size, stride, padding);
+    Tensor cols = windows(x, g);
+    if (padding.h > 0 || padding.w > 0) {
+        // Padded taps must never win: replace them by the lowest finite value. The mask is a
+        // constant, so gradients reach real pixels only.
+        const Tensor inside = unfold(ones({1, 1, g.H, g.W}, x.dtype()), g.window);
+        const double lowest = x.dtype() == kFloat32 ? std::numeric_limits<float>::lowest()
+                                                    : std::numeric_limits<double>::lowest();
+        cols = where(inside, cols, full({1}, lowest, x.dtype()));
+    }
+    return reshape(max(cols, 1), {i64(g.N), i64(g.C), i64(g.OH), i64(g.OW)});
+}
+
+Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
+    const PoolGeometry g = check_pool("avg_pool2d", x, kernel_size, stride, padding);
+    return reshape(mean(windows(x, g), {1}), {i64(g.N), i64(g.C), i64(g.OH), i64(g.OW)});
+}
+
+}  // namespace functional
+
+namespace {
+std::string pool_repr(const char* name, Size2 k, std::optional<Size2> s, Size2 p) {
+    return std::string(name) + "(kernel_size=" + k.str() + ", stride=" + s.value_or(k).str() +
+           ", padding=" + p.str() + ")";
+}
+}  // namespace
+
+MaxPool2d::MaxPool2d(const MaxPool2dOptions& options) : Module("MaxPool2d"), options_(options) {}
+
+Tensor MaxPool2d::forward(const Tensor& input) {
+    return functional::max_pool2d(input, options_.kernel_size(), options_.stride(),
+                                  options_.padding());
+}
+
+std::string MaxPool2d::repr() const {
+    return pool_repr("MaxPool2d", options_.kernel_size(), options_.stride(), options_.padding());
+}
+
+AvgPool2d::AvgPool2d(const AvgPool2dOptions& options) : Module("AvgPool2d"), options_(options) {}
+
+Tensor AvgPool2d::forward(const Tensor& input) {
+    return functional::avg_pool2d(input, options_.kernel_size(), options_.stride(),
+                                  options_.padding());
+}
+
+std::string AvgPool2d::repr() const {
+    return pool_repr("AvgPool2d", options_.kernel_size(), options_.stride(), options_.padding());
+}
+
+}  // namespace tg::nn

@@ -1,0 +1,60 @@
+#pragma once
+// MaxPool2d and AvgPool2d over NCHW input, built from unfold and a max or mean over the window
+// axis. Each channel is pooled on its own: the input is viewed as N*C one-channel images, each
+// window becomes a column of unfold's output, and the reduction runs down the columns. max's
+// gradient goes to the first maximal element of each window.
+
+#include <optional>
+
+#include "nn/module.hpp"
+#include "nn/options.hpp"
+
+namespace tg::nn {
+
+struct MaxPool2dOptions {
+    MaxPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
+    TG_ARG(Size2, kernel_size);
+    // Defaults to the kernel size (non-overlapping windows), as in PyTorch.
+    TG_ARG(std::optional<Size2>, stride);
+    // Implicit padding; padded pixels never win the max. At most half the kernel.
+    TG_ARG(Size2, padding) = 0;
+};
+
+struct AvgPool2dOptions {
+    AvgPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
+    TG_ARG(Size2, kernel_size);
+    TG_ARG(std::optional<Size2>, stride);
+    // Implicit zero padding; padded zeros count in the average (PyTorch's count_include_pad).
+    TG_ARG(Size2, padding) = 0;
+};
+
+namespace functional {
+Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride = std::nullopt,
+                  Size2 padding = 0);
+Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride = std::nullopt,
+                  Size2 padding = 0);
+}  // namespace functional
+
+class MaxPool2d : public Module {
+  public:
+    explicit MaxPool2d(const MaxPool2dOptions& options);
+    Tensor forward(const Tensor& input) override;
+    std::string repr() const override;
+    const MaxPool2dOptions& options() const { return options_; }
+
+  private:
+    MaxPool2dOptions options_;
+};
+
+class AvgPool2d : public Module {
+  public:
+    explicit AvgPool2d(const AvgPool2dOptions& options);
+    Tensor forward(const Tensor& input) override;
+    std::string repr() const override;
+    const AvgPool2dOptions& options() const { return options_; }
+
+  private:
+    AvgPool2dOptions options_;
+};
+
+}  // namespace tg::nn

@@ -1,0 +1,79 @@
+#include "nn/serialize.hpp"
+
+#include <map>
+
+#include "autograd/errors.hpp"
+#include "autograd/grad_mode.hpp"
+#include "ops/kernels.hpp"
+
+namespace tg::nn {
+
+namespace {
+
+// dst's values := src's, converted to dst's dtype. Shapes already match.
+void assign(Tensor dst, const Tensor& src) {
+    kernels::dispatch(dst.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        auto& a = dst.mutable_array<T>();
+        if (src.dtype() == dst.dtype()) {
+            const auto& s = src.array<T>();
+            std::copy(s.data(), s.data() + s.size(), a.data());
+        } else {
+            const std::vector<double> v = src.to_vector();
+            for (std::size_t i = 0; i < v.size(); ++i) a.data()[i] = static_cast<T>(v[i]);
+        }
+    });
+}
+
+std::string join(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+
+}  // namespace
+
+void save(const Module& module, const std::string& path) {
+    save_npz(module.state(), path);
+}
+
+void load(Module& module, const std::string& path) {
+    const NamedTensors stored = load_npz(path);
+    std::map<std::string, Tensor> by_name;
+    for (const auto& [name, t] : stored) {
+        if (!by_name.emplace(name, t).second) {
+            throw IOError("load: " + path + ": the archive holds '" + name + "' twice");
+        }
+    }
+    const NamedTensors wanted = module.state();
+    std::vector<std::string> missing, unexpected, shapes;
+    std::map<std::string, bool> known;
+    for (const auto& [name, t] : wanted) {
+        known[name] = true;
+        auto it = by_name.find(name);
+        if (it == by_name.end()) {
+            missing.push_back(name);
+        } else if (it->second.shape() != t.shape()) {
+            shapes.push_back(name + " is " + shape_str(it->second.shape()) + " in the file but " +
+                             shape_str(t.shape()) + " in the module");
+        }
+    }
+    for (const auto& [name, t] : stored)
+        if (!known.count(name)) unexpected.push_back(name);
+
+    const std::string head = "load: " + path + " does not match the " + module.type_name();
+    if (!missing.empty() || !unexpected.empty()) {
+        std::string msg = head + ":";
+        if (!missing.empty()) msg += " missing from the file: " + join(missing) + ";";
+        if (!unexpected.empty()) msg += " not in the module: " + join(unexpected) + ";";
+        if (!shapes.empty()) msg += " shapes differ: " + join(shapes) + ";";
+        msg.pop_back();
+        throw ValueError(msg);
+    }
+    if (!shapes.empty()) throw ShapeError(head + ": shapes differ: " + join(shapes));
+
+    NoGradGuard no_grad;
+    for (const auto& [name, t] : wanted) assign(t, by_name.at(name));
+}
+
+}  // namespace tg::nn
