@@ -1,5 +1,7 @@
 #include "autograd/tape.hpp"
 
+#include "autograd/malloc_tuning.hpp"
+
 #include <atomic>
 #include <string>
 
@@ -18,7 +20,7 @@ Tape& Tape::current() {
     return tape;
 }
 
-Tape::Tape() : serial_(g_next_serial.fetch_add(1)) {}
+Tape::Tape() : serial_(g_next_serial.fetch_add(1)) { detail::tune_malloc_once(); }
 
 Tape::~Tape() {
     if (tl_tape == this) tl_tape = nullptr;

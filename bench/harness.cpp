@@ -45,14 +45,17 @@ int main(const std::string& impl, const std::vector<Workload>& workloads,
     app.add_option("--seed", a.seed, "Seed for inputs and parameters");
     bool system_malloc = false;
     app.add_flag("--system-malloc", system_malloc,
-                 "Leave glibc's malloc thresholds alone (see below)");
+                 "Leave glibc's malloc thresholds alone, in both libraries (see below)");
     CLI11_PARSE(app, argc, argv);
 
     // Both libraries allocate and free megabytes of temporaries in every training step. With
     // glibc's defaults, freed blocks at the top of the heap are trimmed or unmapped and every
-    // step page-faults them in again, which costs both libraries a third or more of a cnn step
-    // and dominates the comparison. Keep freed memory in the process, for both alike.
-    if (!system_malloc) {
+    // step page-faults them in again. tapegrad keeps freed memory in the process by default
+    // (autograd/malloc_tuning.hpp); the harness gives libtorch the same process settings, so that
+    // the comparison is of the libraries, not of malloc. --system-malloc turns it off for both.
+    if (system_malloc) {
+        setenv("TAPEGRAD_SYSTEM_MALLOC", "1", 1);
+    } else {
         mallopt(M_MMAP_THRESHOLD, 256 << 20);
         mallopt(M_TRIM_THRESHOLD, 1 << 30);
     }
