@@ -199,8 +199,11 @@ Tensor unfold(const Tensor& x, const Window& w) {
         const auto& a = x.array<T>();
         auto r = kernels::uninitialized<T>(Shape{N, rows, L});
         const Geometry g{C, H, W, OH, OW, w};
-        for (std::size_t n = 0; n < N; ++n)
-            unfold_image(a.data() + n * C * H * W, r.data() + n * rows * L, g);
+        // One image per thread at a time, once an image is worth a thread.
+        kernels::parallel_for(N, rows * L >= (1u << 14) ? 1 : N, [&](std::size_t b, std::size_t e) {
+            for (std::size_t n = b; n < e; ++n)
+                unfold_image(a.data() + n * C * H * W, r.data() + n * rows * L, g);
+        });
         return Tensor(std::move(r));
     });
     return record(kUnfold, std::move(out), {x}, Attrs(attrs_of(w)));
@@ -223,8 +226,10 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
         const auto& a = cols.array<T>();
         auto r = kernels::filled<T>(Shape{N, C, H, W}, T(0));
         const Geometry g{C, H, W, OH, OW, w};
-        for (std::size_t n = 0; n < N; ++n)
-            fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
+        kernels::parallel_for(N, C * k * L >= (1u << 14) ? 1 : N, [&](std::size_t b, std::size_t e) {
+            for (std::size_t n = b; n < e; ++n)
+                fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
+        });
         return Tensor(std::move(r));
     });
     return record(kFold, std::move(out), {cols}, Attrs(attrs_of(w)));

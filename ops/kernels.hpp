@@ -9,9 +9,29 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 #include "autograd/tensor.hpp"
 
 namespace tg::kernels {
+
+// Runs f(begin, end) over [0, n) split evenly across tapegrad's threads (tg::set_num_threads),
+// but only when every thread gets at least `grain` items: below that, starting the threads
+// costs more than it saves. f must not throw.
+template <class F>
+void parallel_for(std::size_t n, std::size_t grain, F f) {
+    const auto threads = static_cast<std::size_t>(omp_get_max_threads());
+    const std::size_t chunks = std::min(threads, grain ? n / grain : n);
+    if (chunks <= 1 || omp_in_parallel()) {
+        f(std::size_t{0}, n);
+        return;
+    }
+#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static)
+    for (std::size_t c = 0; c < chunks; ++c) f(n * c / chunks, n * (c + 1) / chunks);
+}
+
+// Elementwise loops go parallel from this many elements per thread.
+constexpr std::size_t kElementwiseGrain = std::size_t{1} << 15;
 
 // Calls f(float{}) or f(double{}) according to d.
 template <class F>
@@ -157,7 +177,9 @@ Tensor unary(const Tensor& x, F f) {
         const T* p = a.data();
         T* q = r.data();
         const std::size_t n = a.size();
-        for (std::size_t i = 0; i < n; ++i) q[i] = f(p[i]);
+        parallel_for(n, kElementwiseGrain, [&](std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) q[i] = f(p[i]);
+        });
         return Tensor(std::move(r));
     });
 }
@@ -176,7 +198,9 @@ Tensor binary(const char* op, const Tensor& x, const Tensor& y, F f) {
             auto r = uninitialized<T>(a.shape());
             T* q = r.data();
             const std::size_t n = a.size();
-            for (std::size_t i = 0; i < n; ++i) q[i] = f(pa[i], pb[i]);
+            parallel_for(n, kElementwiseGrain, [&](std::size_t b, std::size_t e) {
+                for (std::size_t i = b; i < e; ++i) q[i] = f(pa[i], pb[i]);
+            });
             return Tensor(std::move(r));
         }
         const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
@@ -185,10 +209,14 @@ Tensor binary(const char* op, const Tensor& x, const Tensor& y, F f) {
         const std::size_t n = r.size();
         if (b.size() == 1 && shape == a.shape()) {
             const T v = pb[0];
-            for (std::size_t i = 0; i < n; ++i) q[i] = f(pa[i], v);
+            parallel_for(n, kElementwiseGrain, [&](std::size_t b, std::size_t e) {
+                for (std::size_t i = b; i < e; ++i) q[i] = f(pa[i], v);
+            });
         } else if (a.size() == 1 && shape == b.shape()) {
             const T v = pa[0];
-            for (std::size_t i = 0; i < n; ++i) q[i] = f(v, pb[i]);
+            parallel_for(n, kElementwiseGrain, [&](std::size_t b, std::size_t e) {
+                for (std::size_t i = b; i < e; ++i) q[i] = f(v, pb[i]);
+            });
         } else {
             broadcast_apply<T, 2>({&a, &b}, r, f);
         }

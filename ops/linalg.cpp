@@ -1,6 +1,7 @@
 #include "ops/linalg.hpp"
 
 #include <cblas.h>
+#include <omp.h>
 
 #include <string>
 
