@@ -13,5 +13,6 @@ Workload grad();
 Workload hvp();
 Workload newton_cg();
 Workload cnn();
+Workload gemm();
 
 }  // namespace bench::libtorch

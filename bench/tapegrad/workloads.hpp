@@ -13,5 +13,7 @@ Workload grad();
 Workload hvp();
 Workload newton_cg();
 Workload cnn();
+Workload gemm();
+Workload hvp_forward();
 
 }  // namespace bench::tapegrad

@@ -1,0 +1,55 @@
+// gemm: the product of two n x n matrices (n = --batch, default 1024) through tg::matmul, in
+// GFLOP/s (2 n^3 / time). The same run times OpenBLAS called directly on the same buffers,
+// interleaved rep by rep, as the ceiling: extra "openblas_gflops", and their ratio.
+
+#include <cblas.h>
+
+#include "tapegrad.hpp"
+#include "workloads.hpp"
+
+namespace bench::tapegrad {
+
+namespace {
+void direct(const float* a, const float* b, float* c, int n) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+}
+void direct(const double* a, const double* b, double* c, int n) {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+}
+}  // namespace
+
+Workload gemm() {
+    return {"gemm", 1024, 30, 3, [](const Args& a, Run& run) {
+                const auto n = static_cast<std::size_t>(a.batch);
+                const tg::DType dtype = a.f64() ? tg::kFloat64 : tg::kFloat32;
+                tg::Generator gen(a.seed);
+                const tg::Tensor x = tg::rand({n, n}, gen, dtype);
+                const tg::Tensor y = tg::rand({n, n}, gen, dtype);
+                tg::Tensor z = tg::zeros({n, n}, dtype);
+                std::vector<double> blas_us;
+                for (int rep = -a.warmup; rep < a.reps; ++rep) {
+                    const double t0 = now_us();
+                    const tg::Tensor p = tg::matmul(x, y);
+                    const double t1 = now_us();
+                    if (dtype == tg::kFloat32)
+                        direct(x.array<float>().data(), y.array<float>().data(),
+                               z.mutable_array<float>().data(), static_cast<int>(n));
+                    else
+                        direct(x.array<double>().data(), y.array<double>().data(),
+                               z.mutable_array<double>().data(), static_cast<int>(n));
+                    const double t2 = now_us();
+                    if (p.numel() != n * n) throw std::runtime_error("gemm: bad result");
+                    if (rep < 0) continue;
+                    run.sample(t1 - t0);
+                    blas_us.push_back(t2 - t1);
+                }
+                const double flop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+                const double ours = flop / (median(run.samples()) * 1e3);
+                const double blas = flop / (median(blas_us) * 1e3);
+                run.extra("gflops", ours);
+                run.extra("openblas_gflops", blas);
+                run.extra("of_openblas", ours / blas);
+            }};
+}
+
+}  // namespace bench::tapegrad
