@@ -14,12 +14,6 @@ namespace tg {
 
 namespace {
 
-Tensor plus(const Tensor& a, const Tensor& b) {
-    if (!a.defined()) return b;
-    if (!b.defined()) return a;
-    return add(a, b);
-}
-
 // For C = op(A) op(B) with gradient G:
 //   dA = G op(B)^T       (or its transpose when A was transposed)
 //   dB = op(A)^T G       (or its transpose when B was transposed)
@@ -44,7 +38,7 @@ const OpDef kMatmul{"matmul",
                         const bool tb = c.ints(1) != 0;
                         Tensor r;
                         if (t[0].defined()) r = matmul(t[0], c.in(1), ta, tb);
-                        if (t[1].defined()) r = plus(r, matmul(c.in(0), t[1], ta, tb));
+                        if (t[1].defined()) r = add_optional(r, matmul(c.in(0), t[1], ta, tb));
                         return broadcast_to(r, c.out().shape());
                     }};
 

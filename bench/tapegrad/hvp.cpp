@@ -2,17 +2,22 @@
 // parameters, with a fixed random vector v, forward pass included: reverse over reverse
 // (forward, a backward that records itself, the dot product with v, a second backward), as
 // torch::autograd::grad with create_graph does it.
+// hvp_fwd: the same product by forward over reverse: the parameters carry v as their tangent
+// through one forward and one backward pass. tapegrad only; bench/side-by-side sets it against
+// libtorch's hvp.
 //
-// The same run also times the grad workload, interleaved rep by rep so that both see the same
-// machine state, and reports hvp_over_grad (the target is <= 3) as an extra.
+// Both also time the grad workload, interleaved rep by rep so that both see the same machine
+// state, and report hvp_over_grad (the target is <= 3) as an extra.
 
 #include "mlp_net.hpp"
 #include "workloads.hpp"
 
 namespace bench::tapegrad {
 
-Workload hvp() {
-    return {"hvp", 100, 300, 20, [](const Args& a, Run& run) {
+namespace {
+
+Workload hvp_workload(const char* name, tg::HvpMode mode) {
+    return {name, 100, 300, 20, [mode](const Args& a, Run& run) {
                 const tg::DType dtype = a.f64() ? tg::kFloat64 : tg::kFloat32;
                 MlpNet net(a.batch, dtype, a.seed);
                 const auto params = net.parameters();
@@ -25,7 +30,7 @@ Workload hvp() {
                     const double t0 = now_us();
                     const auto g = tg::grad({net.loss()}, params);
                     const double t1 = now_us();
-                    const auto hv = tg::hvp(loss, params, v);
+                    const auto hv = tg::hvp(loss, params, v, mode);
                     const double t2 = now_us();
                     if (hv.size() != params.size()) throw std::runtime_error("hvp: bad result");
                     if (rep < 0) continue;
@@ -36,5 +41,10 @@ Workload hvp() {
                 run.extra("hvp_over_grad", median(run.samples()) / median(grad_us));
             }};
 }
+
+}  // namespace
+
+Workload hvp() { return hvp_workload("hvp", tg::HvpMode::reverse_over_reverse); }
+Workload hvp_forward() { return hvp_workload("hvp_fwd", tg::HvpMode::forward_over_reverse); }
 
 }  // namespace bench::tapegrad
