@@ -197,3 +197,13 @@ Tensor operator/(double s, const Tensor& a) {
 }
 
 }  // namespace tg
+
+namespace tg {
+
+Tensor add_optional(const Tensor& a, const Tensor& b) {
+    if (!a.defined()) return b;
+    if (!b.defined()) return a;
+    return add(a, b);
+}
+
+}  // namespace tg
