@@ -152,6 +152,12 @@ Tensor affine(const Tensor& x, double alpha, double beta) {
 Tensor neg(const Tensor& x) {
     return affine(x, -1, 0);
 }
+
+Tensor add_optional(const Tensor& a, const Tensor& b) {
+    if (!a.defined()) return b;
+    if (!b.defined()) return a;
+    return add(a, b);
+}
 Tensor square(const Tensor& x) {
     return pow(x, 2.0);
 }
@@ -194,16 +200,6 @@ Tensor operator/(const Tensor& a, double s) {
 }
 Tensor operator/(double s, const Tensor& a) {
     return affine(pow(a, -1.0), s, 0);
-}
-
-}  // namespace tg
-
-namespace tg {
-
-Tensor add_optional(const Tensor& a, const Tensor& b) {
-    if (!a.defined()) return b;
-    if (!b.defined()) return a;
-    return add(a, b);
 }
 
 }  // namespace tg
