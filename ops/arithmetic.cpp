@@ -158,6 +158,7 @@ Tensor add_optional(const Tensor& a, const Tensor& b) {
     if (!b.defined()) return a;
     return add(a, b);
 }
+
 Tensor square(const Tensor& x) {
     return pow(x, 2.0);
 }
