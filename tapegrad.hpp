@@ -32,3 +32,4 @@
 #include "ops/slicing.hpp"
 #include "ops/softmax.hpp"
 #include "optim/optim.hpp"
+#include "research/research.hpp"
