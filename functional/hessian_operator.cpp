@@ -29,7 +29,8 @@ decltype(auto) with_type(DType d, F&& f) {
 
 HessianOperator::HessianOperator(Loss loss, std::vector<Tensor> params,
                                  HessianOperatorOptions options)
-    : loss_([loss = std::move(loss)](std::size_t) { return loss(); }),
+    : loss_(loss ? BatchLoss([loss = std::move(loss)](std::size_t) { return loss(); })
+                 : BatchLoss()),
       num_batches_(1),
       params_(std::move(params)),
       mode_(options.mode) {

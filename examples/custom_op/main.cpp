@@ -195,11 +195,13 @@ std::pair<nn::data::Dataset, nn::data::Dataset> load(const Options& o) {
 
 double evaluate(nn::Module& net, const nn::data::Dataset& test, double mean, double stddev) {
     tg::NoGradGuard no_grad;
+    net.eval();
     nn::data::DataLoader loader(
         test,
         nn::data::DataLoaderOptions().batch_size(1000).shuffle(false).normalize(mean, stddev));
     std::size_t correct = 0;
     for (const auto& b : loader) correct += nn::count_correct(net(b.inputs), b.labels);
+    net.train();
     return static_cast<double>(correct) / static_cast<double>(test.size());
 }
 

@@ -57,7 +57,7 @@ struct Options {
     std::size_t hessian_batches = 2;
     std::size_t hessian_batch_size = 1000;
     std::size_t top_k = 3;
-    double tolerance = 1e-3;
+    double tolerance = 1e-4;
     std::size_t lanczos_iter = 100;
     std::size_t power_iter = 100;
     std::size_t trace_samples = 100;
@@ -161,13 +161,16 @@ void train(nn::Module& net, const nn::data::Dataset& data, double mean, double s
     progress.finish();
 }
 
+// Test accuracy in eval mode (batch norm with its running statistics).
 double evaluate(nn::Module& net, const nn::data::Dataset& test, double mean, double stddev) {
     tg::NoGradGuard no_grad;
+    net.eval();
     nn::data::DataLoader loader(
         test,
         nn::data::DataLoaderOptions().batch_size(1000).shuffle(false).normalize(mean, stddev));
     std::size_t correct = 0;
     for (const auto& b : loader) correct += nn::count_correct(net(b.inputs), b.labels);
+    net.train();
     return static_cast<double>(correct) / static_cast<double>(test.size());
 }
 
@@ -399,6 +402,8 @@ int run(const Options& o) {
         std::fflush(stdout);
         auto net = make_mlp(o.hidden, c.batch_norm, o.seed);
         train(*net, train_set, mean, stddev, c, o);
+        std::printf("analysing the Hessian: eigenpairs, trace, density, loss surface...\n");
+        std::fflush(stdout);
         example::Panel panel;
         Report r = analyse(*net, batches, c, o, dir, panel);
         r.test_accuracy = evaluate(*net, test_set, mean, stddev);
