@@ -58,7 +58,14 @@ void attach_tangent(const OpDef& op, const Tensor& out, const Range& inputs, con
         in.push_back(get(t));
         tangents.push_back(get(t).impl()->tangent);
     }
-    if (op.jvp == nullptr) return;
+    if (op.jvp == nullptr) {
+        if (op.vjp == nullptr) return;  // not differentiable: the result is a constant
+        // A zero tangent would be silently wrong: refuse, as JAX does for a custom_vjp.
+        throw GraphError(std::string("'") + op.name +
+                         "' has a vjp rule but no jvp rule, so forward mode (jvp, DualGuard, "
+                         "forward-over-reverse hvp) cannot pass through it; give it a jvp rule "
+                         "or use reverse mode");
+    }
     Tensor tangent;
     {
         detail::TangentsOffGuard off;  // a rule works on primal values only

@@ -28,7 +28,8 @@ using JvpRule = Tensor (*)(const OpCall& call, const Tensor* tangents);
 struct OpDef {
     const char* name;
     VjpRule vjp;  // nullptr: not differentiable; its result never requires grad
-    JvpRule jvp;  // nullptr: its result carries no tangent
+    JvpRule jvp;  // nullptr with a vjp: reverse mode only (forward mode through it throws
+                  // GraphError); nullptr with no vjp: its result is a constant, no tangent
 };
 
 // An op's attributes: one scalar and a list of integers (axes, shapes, strides, ...).
