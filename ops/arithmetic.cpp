@@ -26,7 +26,7 @@ const OpDef kAdd{"add",
                      if (c.needs_grad(1)) gi[1] = sum_to(g, c.in(1).shape());
                  },
                  [](const OpCall& c, const Tensor* t) {
-                     return broadcast_to(add_optional(t[0], t[1]), c.out().shape());
+                     return broadcast_to(add_defined(t[0], t[1]), c.out().shape());
                  }};
 
 // ---- sub: a - b ---------------------------------------------------------------------------
@@ -48,7 +48,7 @@ const OpDef kMul{"mul",
                  [](const OpCall& c, const Tensor* t) {
                      Tensor r;
                      if (t[0].defined()) r = mul(t[0], c.in(1));
-                     if (t[1].defined()) r = add_optional(r, mul(c.in(0), t[1]));
+                     if (t[1].defined()) r = add_defined(r, mul(c.in(0), t[1]));
                      return broadcast_to(r, c.out().shape());
                  }};
 
@@ -62,7 +62,7 @@ const OpDef kDiv{"div",
                  [](const OpCall& c, const Tensor* t) {
                      Tensor r;
                      if (t[1].defined()) r = neg(mul(t[1], c.out()));
-                     r = add_optional(t[0], r);
+                     r = add_defined(t[0], r);
                      return broadcast_to(div(r, c.in(1)), c.out().shape());
                  }};
 
@@ -80,7 +80,7 @@ const OpDef kPow{"pow",
                      const Tensor& b = c.in(1);
                      Tensor r;
                      if (t[0].defined()) r = mul(t[0], mul(b, pow(a, affine(b, 1, -1))));
-                     if (t[1].defined()) r = add_optional(r, mul(t[1], mul(c.out(), log(a))));
+                     if (t[1].defined()) r = add_defined(r, mul(t[1], mul(c.out(), log(a))));
                      return broadcast_to(r, c.out().shape());
                  }};
 
@@ -153,7 +153,7 @@ Tensor neg(const Tensor& x) {
     return affine(x, -1, 0);
 }
 
-Tensor add_optional(const Tensor& a, const Tensor& b) {
+Tensor add_defined(const Tensor& a, const Tensor& b) {
     if (!a.defined()) return b;
     if (!b.defined()) return a;
     return add(a, b);

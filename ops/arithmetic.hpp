@@ -18,7 +18,7 @@ Tensor affine(const Tensor& x, double alpha, double beta);
 Tensor square(const Tensor& x);
 // a + b where an undefined tensor stands for zero, as undefined tangents and gradients do in
 // op rules. Returns the other operand (or undefined) without computing anything when it can.
-Tensor add_optional(const Tensor& a, const Tensor& b);
+Tensor add_defined(const Tensor& a, const Tensor& b);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);

@@ -57,10 +57,4 @@ Shape broadcast_shape(const char* op, const std::vector<Shape>& shapes) {
     return out;
 }
 
-Tensor add_defined(const Tensor& a, const Tensor& b) {
-    if (!a.defined()) return b;
-    if (!b.defined()) return a;
-    return add(a, b);
-}
-
 }  // namespace tg

@@ -55,6 +55,7 @@
 
 #include "autograd/op.hpp"
 #include "autograd/tensor.hpp"
+#include "ops/arithmetic.hpp"  // add_defined, for jvp rules
 
 namespace tg {
 
@@ -85,9 +86,7 @@ DType common_dtype(const char* op, const std::vector<Tensor>& tensors);
 // if they cannot be broadcast together.
 Shape broadcast_shape(const char* op, const std::vector<Shape>& shapes);
 
-// a + b, where an undefined tensor stands for zero (as an absent tangent does). Undefined if
-// both are.
-Tensor add_defined(const Tensor& a, const Tensor& b);
+// add_defined(a, b), a + b where an undefined tensor stands for zero, is in ops/arithmetic.hpp.
 
 // Runs f on the inputs' arrays, as const xt::xarray<T>& in their common element type T, and
 // returns its result as a new tensor (a leaf: record() it). f may return an xt::xarray<T>, or

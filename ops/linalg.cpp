@@ -38,7 +38,7 @@ const OpDef kMatmul{"matmul",
                         const bool tb = c.ints(1) != 0;
                         Tensor r;
                         if (t[0].defined()) r = matmul(t[0], c.in(1), ta, tb);
-                        if (t[1].defined()) r = add_optional(r, matmul(c.in(0), t[1], ta, tb));
+                        if (t[1].defined()) r = add_defined(r, matmul(c.in(0), t[1], ta, tb));
                         return broadcast_to(r, c.out().shape());
                     }};
 
