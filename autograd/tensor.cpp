@@ -24,7 +24,7 @@ Tensor::Tensor(xt::xarray<double> value, bool requires_grad)
 }
 
 template <class T>
-xt::xarray<T>& Tensor::mutable_array() {
+xt::xarray<T>& Tensor::mutable_array() const {
     if (!impl_) detail::throw_undefined("mutable_array");
     if (!impl_->is_leaf) {
         throw GraphError("mutable_array(): in-place write to a tensor produced by a recorded op " +
@@ -43,8 +43,8 @@ xt::xarray<T>& Tensor::mutable_array() {
     return *a;
 }
 
-template xt::xarray<float>& Tensor::mutable_array<float>();
-template xt::xarray<double>& Tensor::mutable_array<double>();
+template xt::xarray<float>& Tensor::mutable_array<float>() const;
+template xt::xarray<double>& Tensor::mutable_array<double>() const;
 
 double Tensor::item() const {
     if (numel() != 1) {
@@ -69,7 +69,7 @@ bool Tensor::requires_grad() const {
     return impl_->requires_grad;
 }
 
-Tensor& Tensor::requires_grad_(bool on) {
+const Tensor& Tensor::requires_grad_(bool on) const {
     if (!impl_) detail::throw_undefined("requires_grad_");
     if (!impl_->is_leaf) {
         throw GraphError("requires_grad_(): only leaves can change requires_grad; this tensor " +
@@ -89,7 +89,7 @@ const Tensor& Tensor::grad() const {
     return impl_->grad;
 }
 
-void Tensor::set_grad(const Tensor& g) {
+void Tensor::set_grad(const Tensor& g) const {
     if (!impl_) detail::throw_undefined("set_grad");
     if (g.defined() && (g.dtype() != dtype() || g.shape() != shape())) {
         throw ShapeError("set_grad(): gradient " + std::string(dtype_name(g.dtype())) +
@@ -99,7 +99,7 @@ void Tensor::set_grad(const Tensor& g) {
     impl_->grad = g;
 }
 
-void Tensor::zero_grad() {
+void Tensor::zero_grad() const {
     if (!impl_) detail::throw_undefined("zero_grad");
     Tensor& g = impl_->grad;
     if (!g.defined()) return;
@@ -117,7 +117,7 @@ void Tensor::zero_grad() {
     }
 }
 
-void Tensor::clear_grad() {
+void Tensor::clear_grad() const {
     if (!impl_) detail::throw_undefined("clear_grad");
     impl_->grad = Tensor();
 }
@@ -127,12 +127,12 @@ Tensor Tensor::detach() const {
     return std::visit([](const auto& a) { return Tensor(a); }, impl_->value);
 }
 
-void Tensor::retain_grad() {
+void Tensor::retain_grad() const {
     if (!impl_) detail::throw_undefined("retain_grad");
     if (!impl_->is_leaf) impl_->extra().retain_grad = true;
 }
 
-void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
+void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
     if (!impl_) detail::throw_undefined("register_hook");
     if (!impl_->requires_grad) {
         throw GraphError("register_hook(): the tensor " + shape_str(shape()) +
@@ -157,7 +157,7 @@ const std::string& Tensor::name() const {
     return impl_->extras ? impl_->extras->name : empty;
 }
 
-Tensor& Tensor::set_name(std::string name) {
+const Tensor& Tensor::set_name(std::string name) const {
     if (!impl_) detail::throw_undefined("set_name");
     impl_->extra().name = std::move(name);
     return *this;

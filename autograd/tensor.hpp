@@ -81,25 +81,28 @@ class Tensor {
     // and only under no-grad when the leaf requires a gradient. Bumps the version counter,
     // so a graph that saved the old value refuses to backward through it.
     template <class T>
-    xt::xarray<T>& mutable_array();
+    xt::xarray<T>& mutable_array() const;
 
     double item() const;                    // the value of a one-element tensor, as double
     std::vector<double> to_vector() const;  // all values, flattened, as double
 
+    // A Tensor is a handle: the methods below that change the tensor (its gradient, its name,
+    // its values in place) are const, as in libtorch, because they leave the handle alone.
+
     // --- autograd ---
     bool requires_grad() const;
-    Tensor& requires_grad_(bool on = true);  // leaves only
+    const Tensor& requires_grad_(bool on = true) const;  // leaves only
     bool is_leaf() const;
     const Tensor& grad() const;  // undefined until a backward reaches this leaf
-    void set_grad(const Tensor& g);
-    void zero_grad();   // fills an existing gradient with zeros, keeping its buffer
-    void clear_grad();  // drops the gradient
+    void set_grad(const Tensor& g) const;
+    void zero_grad() const;   // fills an existing gradient with zeros, keeping its buffer
+    void clear_grad() const;  // drops the gradient
     void backward(const Tensor& grad_output = Tensor(), const GradOptions& opts = {}) const;
-    Tensor detach() const;  // the same values, as a new leaf that does not require grad
-    void retain_grad();     // also keep .grad() on a non-leaf
+    Tensor detach() const;     // the same values, as a new leaf that does not require grad
+    void retain_grad() const;  // also keep .grad() on a non-leaf
     // Called with the gradient when backward reaches this tensor; may return a replacement
     // (or an undefined tensor to keep the gradient as it is).
-    void register_hook(std::function<Tensor(const Tensor&)> hook);
+    void register_hook(std::function<Tensor(const Tensor&)> hook) const;
     std::uint32_t version() const;
 
     // --- forward mode: the tangent carried alongside the value (see functional/jvp.hpp) ---
@@ -107,7 +110,7 @@ class Tensor {
 
     // --- a name, for parameter lists and graph export ---
     const std::string& name() const;
-    Tensor& set_name(std::string name);
+    const Tensor& set_name(std::string name) const;
 
     // Internal: adopt (no retain) or share (retain) a raw implementation pointer.
     static Tensor adopt(detail::TensorImpl* impl) noexcept;
