@@ -88,7 +88,10 @@ struct Settings {
 // The weights that turn an optimizer's counters into gradient-equivalents.
 struct Costs {
     double gradient = 1;
-    double curvature_gradient = 1;  // a gradient whose graph is kept for curvature products
+    // A gradient whose graph is kept for curvature products: for Hessian-vector products, and
+    // for Gauss-Newton products (which also record the loss's gradient in the outputs and J^T u).
+    double hessian_gradient = 1;
+    double gauss_newton_gradient = 1;
     double loss = 0.5;
     double hessian_product = 2;
     double gauss_newton_product = 2;
@@ -321,30 +324,35 @@ inline Costs measure_costs(const Problem& p, const Settings& s, int reps = 5) {
         },
         reps);
     const double loss = median_seconds([&] { detail::full_loss(*net, p); }, reps);
-    std::unique_ptr<tg::HessianVectorProduct> hv;
-    const double curvature_gradient = median_seconds(
+    // Kept until the end, so that the timings do not include freeing the previous graph.
+    std::vector<std::unique_ptr<tg::HessianVectorProduct>> hessians;
+    const double hessian_gradient = median_seconds(
+        [&] { hessians.push_back(std::make_unique<tg::HessianVectorProduct>(loss_fn, params)); },
+        reps);
+    const double hessian_product = median_seconds([&] { (*hessians.back())(v); }, reps);
+    hessians.clear();
+    std::vector<std::unique_ptr<optim::GaussNewtonVectorProduct>> gauss_newtons;
+    const double gauss_newton_gradient = median_seconds(
         [&] {
-            hv.reset();
-            hv = std::make_unique<tg::HessianVectorProduct>(loss_fn, params);
+            gauss_newtons.push_back(
+                std::make_unique<optim::GaussNewtonVectorProduct>(model, loss_of_output, params));
         },
         reps);
-    const double hessian_product = median_seconds([&] { (*hv)(v); }, reps);
-    hv.reset();
-    std::unique_ptr<optim::GaussNewtonVectorProduct> gn;
-    gn = std::make_unique<optim::GaussNewtonVectorProduct>(model, loss_of_output, params);
-    const double gauss_newton_product = median_seconds([&] { (*gn)(v); }, reps);
+    const double gauss_newton_product = median_seconds([&] { (*gauss_newtons.back())(v); }, reps);
     Costs c;
     c.gradient = 1;
-    c.curvature_gradient = curvature_gradient / gradient;
+    c.hessian_gradient = hessian_gradient / gradient;
+    c.gauss_newton_gradient = gauss_newton_gradient / gradient;
     c.loss = loss / gradient;
     c.hessian_product = hessian_product / gradient;
     c.gauss_newton_product = gauss_newton_product / gradient;
     std::printf(
         "Measured on the %zu training examples (median of %d, relative to a gradient of %.1f "
-        "ms):\n  gradient with its graph kept %.2f, loss alone %.2f, Hessian-vector product "
-        "%.2f, Gauss-Newton product %.2f\n",
-        p.train_labels.size(), reps, 1e3 * gradient, c.curvature_gradient, c.loss,
-        c.hessian_product, c.gauss_newton_product);
+        "ms):\n  loss alone %.2f; gradient with its graph kept for Hessian-vector products "
+        "%.2f, for Gauss-Newton products %.2f; Hessian-vector product %.2f, Gauss-Newton "
+        "product %.2f\n",
+        p.train_labels.size(), reps, 1e3 * gradient, c.loss, c.hessian_gradient,
+        c.gauss_newton_gradient, c.hessian_product, c.gauss_newton_product);
     return c;
 }
 
@@ -508,6 +516,8 @@ inline MethodResult run_newton_cg(const Problem& p, const Settings& s, const Cos
         return tg::cross_entropy(z, p.train_labels);
     };
     const double product_cost = s.gauss_newton ? costs.gauss_newton_product : costs.hessian_product;
+    const double gradient_cost =
+        s.gauss_newton ? costs.gauss_newton_gradient : costs.hessian_gradient;
     return run_full_batch(
         "Newton-CG",
         fmt::format("{} products, {}, at most {} CG iterations",
@@ -521,19 +531,19 @@ inline MethodResult run_newton_cg(const Problem& p, const Settings& s, const Cos
                 opt.step(loss_fn);
         },
         [&](const optim::Counters& c) {
-            return detail::work_of(c, costs.curvature_gradient, costs.loss, product_cost);
+            return detail::work_of(c, gradient_cost, costs.loss, product_cost);
         },
         [&](double left) {
             // As many iterations as the rest of the budget pays for at their most expensive
             // (a gradient with its graph, max_cg_iter products, a line-search trial), at least
             // one; their inner CG gets no more products than its share of the rest.
-            const double per_iteration = costs.curvature_gradient + costs.loss +
-                                         product_cost * static_cast<double>(s.cg_iter);
+            const double per_iteration =
+                gradient_cost + costs.loss + product_cost * static_cast<double>(s.cg_iter);
             const auto iterations = std::clamp<std::size_t>(
                 static_cast<std::size_t>(left / per_iteration), 1, s.max_iter_per_call);
             const double share = left / static_cast<double>(iterations);
             const auto products = static_cast<std::size_t>(
-                std::max(0.0, share - costs.curvature_gradient - costs.loss) / product_cost);
+                std::max(0.0, share - gradient_cost - costs.loss) / product_cost);
             opt.options()
                 .max_iter(iterations)
                 .max_cg_iter(std::clamp<std::size_t>(products, 1, s.cg_iter));
@@ -573,17 +583,17 @@ inline void print_tables(const std::vector<MethodResult>& runs, const Settings& 
                          const Costs& costs) {
     std::printf(
         "\nWork in gradient-equivalents (one: a forward and a backward pass over the %zu training "
-        "examples):\n  gradient 1, gradient kept for curvature products %.3g, loss alone %.3g, "
-        "Hessian-vector product %.3g, Gauss-Newton product %.3g%s; a mini-batch of B examples "
-        "costs B/%zu of these\n",
-        s.train, costs.curvature_gradient, costs.loss, costs.hessian_product,
-        costs.gauss_newton_product, s.measured_costs ? " (measured)" : " (fixed definition)",
-        s.train);
+        "examples):\n  gradient 1, loss alone %.3g, gradient kept for curvature products %.3g "
+        "(Hessian) or %.3g (Gauss-Newton), Hessian-vector product %.3g, Gauss-Newton product "
+        "%.3g%s;\n  a mini-batch of B examples costs B/%zu of these\n",
+        s.train, costs.loss, costs.hessian_gradient, costs.gauss_newton_gradient,
+        costs.hessian_product, costs.gauss_newton_product,
+        s.measured_costs ? " (measured)" : " (fixed definition)", s.train);
     std::printf("\n%-10s %6s %6s %6s %7s %9s %8s %11s %9s\n", "method", "iters", "loss", "grad",
                 "curv.", "grad-eq.", "seconds", "train loss", "test acc.");
     std::printf("%-10s %6s %6s %6s %7s\n", "", "", "evals", "evals", "prods");
     for (const auto& r : runs) {
-        std::printf("%-10s %6zu %6zu %6zu %7zu %9.1f %8.2f %11.4f %9.4f\n", r.name.c_str(),
+        std::printf("%-10s %6zu %6zu %6zu %7zu %9.1f %8.2f %11.4g %9.4f\n", r.name.c_str(),
                     r.counters.iterations, r.counters.loss_evaluations,
                     r.counters.gradient_evaluations, r.counters.hessian_vector_products, r.work,
                     r.seconds, r.train_loss, r.test_accuracy);
@@ -600,7 +610,7 @@ inline void print_tables(const std::vector<MethodResult>& runs, const Settings& 
     std::printf("\n");
     for (const auto& r : runs) {
         std::printf("%-10s", r.name.c_str());
-        for (double f : fractions) std::printf(" %10.4f", loss_at(r, f * s.budget, false));
+        for (double f : fractions) std::printf(" %10.4g", loss_at(r, f * s.budget, false));
         std::printf("\n");
     }
     double shortest = runs.empty() ? 0 : runs.front().seconds;
@@ -612,7 +622,7 @@ inline void print_tables(const std::vector<MethodResult>& runs, const Settings& 
     std::printf("\n");
     for (const auto& r : runs) {
         std::printf("%-10s", r.name.c_str());
-        for (double f : fractions) std::printf(" %10.4f", loss_at(r, f * shortest, true));
+        for (double f : fractions) std::printf(" %10.4g", loss_at(r, f * shortest, true));
         std::printf("\n");
     }
 }
@@ -684,10 +694,10 @@ inline bool plot(const fs::path& dir, const std::string& script) {
 
 // The whole of part 2. Returns false if a method met a NaN or Inf.
 inline bool run(const Settings& s, const fs::path& dir, bool draw) {
-    std::printf(
-        "\nTraining a %s network (sigmoid hidden layers, %s) with SGD, Adam, L-BFGS and "
-        "Newton-CG\n",
-        layer_sizes(s).c_str(), tg::dtype_name(s.dtype));
+    std::string names;
+    for (const auto& m : s.methods) names += (names.empty() ? "" : ", ") + m;
+    std::printf("\nTraining a %s network (sigmoid hidden layers, %s) with %s\n",
+                layer_sizes(s).c_str(), tg::dtype_name(s.dtype), names.c_str());
     const Problem p = load_problem(s);
     std::printf("data: %s\n", p.description.c_str());
     Costs costs = measure_costs(p, s);
@@ -701,14 +711,16 @@ inline bool run(const Settings& s, const fs::path& dir, bool draw) {
         if (m == "newton-cg") runs.push_back(run_newton_cg(p, s, costs));
         const auto& r = runs.back();
         std::printf(
-            "  %-9s %8.1f gradient-equivalents in %6.2f s: training loss %.4f -> %.4f, "
+            "  %-9s %8.1f gradient-equivalents in %6.2f s: training loss %.4f -> %.4g, "
             "test accuracy %.4f\n",
             r.name.c_str(), r.work, r.seconds, r.trace.front().loss, r.train_loss, r.test_accuracy);
         std::fflush(stdout);
     }
     print_tables(runs, s, costs);
     write_csv(dir, runs);
-    const std::string script = gnuplot_script(dir, runs, s, fs::path(s.data).filename().string());
+    fs::path data_dir(s.data);
+    if (data_dir.filename().empty()) data_dir = data_dir.parent_path();  // "DIR/"
+    const std::string script = gnuplot_script(dir, runs, s, data_dir.filename().string());
     std::printf("\nLoss curves (CSV: seconds,gradient_equivalents,loss) are in %s\n",
                 dir.string().c_str());
     if (!draw) {
