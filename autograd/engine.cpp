@@ -146,6 +146,10 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
             if (t->extras->retain_grad && !wanted) t->grad = g;
         }
         bool captured = false;
+        // Wanted nodes above i that no gradient reached are unused: step past them, or the
+        // ones below would never be captured.
+        while (wanted && next_wanted < wanted->size() && (*wanted)[next_wanted].node > i)
+            ++next_wanted;
         while (wanted && next_wanted < wanted->size() && (*wanted)[next_wanted].node == i) {
             (*results)[(*wanted)[next_wanted].slot] = g;
             ++next_wanted;
