@@ -17,12 +17,12 @@ using Values = std::vector<Tensor>;
 namespace {
 
 const char* const kKindNames[] = {
-    "affine",  "neg",          "add",        "sub",     "mul",      "div",          "exp",
-    "log",     "sqrt",         "sin",        "cos",     "tanh",     "sigmoid",      "softplus",
-    "pow_scalar", "pow",       "abs",        "relu",    "leaky_relu", "where",      "maximum",
-    "minimum", "clamp",        "sum",        "mean",    "max",      "min",          "matmul",
-    "reshape", "permute",      "slice",      "pad",     "unslice",  "concat",       "broadcast_to",
-    "sum_to",  "index_select", "index_add",  "unfold",  "fold",     "softmax",
+    "affine",     "neg",          "add",       "sub",    "mul",        "div",     "exp",
+    "log",        "sqrt",         "sin",       "cos",    "tanh",       "sigmoid", "softplus",
+    "pow_scalar", "pow",          "abs",       "relu",   "leaky_relu", "where",   "maximum",
+    "minimum",    "clamp",        "sum",       "mean",   "max",        "min",     "matmul",
+    "reshape",    "permute",      "slice",     "pad",    "unslice",    "concat",  "broadcast_to",
+    "sum_to",     "index_select", "index_add", "unfold", "fold",       "softmax",
 };
 static_assert(sizeof(kKindNames) / sizeof(kKindNames[0]) == static_cast<int>(Kind::count));
 
@@ -221,7 +221,8 @@ class Builder {
         const bool grad = (choice / 7) % 5 != 4;
         switch (mode_in % 4) {
             case 1: {  // smaller: drop leading axes, set some axes to 1
-                const std::size_t drop = s.empty() ? 0 : static_cast<std::size_t>(choice) % (s.size() + 1);
+                const std::size_t drop =
+                    s.empty() ? 0 : static_cast<std::size_t>(choice) % (s.size() + 1);
                 Shape t(s.begin() + static_cast<std::ptrdiff_t>(drop), s.end());
                 for (std::size_t i = 0; i < t.size(); ++i)
                     if ((choice >> (i + 2)) & 1) t[i] = 1;
@@ -270,16 +271,19 @@ class Builder {
         std::vector<bool> used(vals.size(), false);
         static const std::regex operand(R"(\bv(\d+)\b)");  // operands appear as vN in the code
         for (const auto& n : graph.nodes) {
-            for (std::sregex_iterator it(n.code.begin(), n.code.end(), operand), end; it != end; ++it)
+            for (std::sregex_iterator it(n.code.begin(), n.code.end(), operand), end; it != end;
+                 ++it)
                 used[std::stoul((*it)[1])] = true;
         }
         std::vector<int> dangling;
         for (int v = 0; v <= last(); ++v)
-            if (!used[static_cast<std::size_t>(v)] && graph.nodes[static_cast<std::size_t>(v)].input < 0)
+            if (!used[static_cast<std::size_t>(v)] &&
+                graph.nodes[static_cast<std::size_t>(v)].input < 0)
                 dangling.push_back(v);
         if (dangling.size() < 2) return;
         std::string names;
-        for (int v : dangling) names += (names.empty() ? "" : ", ") + fmt::format("tg::reshape({}, {{-1}})", name(v));
+        for (int v : dangling)
+            names += (names.empty() ? "" : ", ") + fmt::format("tg::reshape({}, {{-1}})", name(v));
         op(fmt::format("tg::concat({{{}}}, 0)", names), [dangling](const Values& x) {
             std::vector<Tensor> parts;
             for (int v : dangling) parts.push_back(tg::reshape(x[v], {-1}));
@@ -292,7 +296,8 @@ class Builder {
 
     int unary(Kind k, int x, const char* fname, Tensor (*f)(const Tensor&)) {
         note(k);
-        return op(fmt::format("tg::{}({})", fname, name(x)), [x, f](const Values& v) { return f(v[x]); });
+        return op(fmt::format("tg::{}({})", fname, name(x)),
+                  [x, f](const Values& v) { return f(v[x]); });
     }
     int binary(Kind k, int x, int y, const char* fname, Tensor (*f)(const Tensor&, const Tensor&)) {
         note(k);
@@ -478,8 +483,9 @@ int Builder::apply_reduction(Kind k, int x, const OpDesc& d) {
     }
     if (axes.empty()) axes.push_back(static_cast<std::int64_t>(static_cast<std::size_t>(d.b) % r));
     const bool keep = (d.b / 5) % 2;
-    return op(fmt::format("tg::{}({}, {}, {})", fname, name(x), dims_code(axes), keep),
-              [x, axes, keep, along](const Values& v) { return along(v[x], tg::Dims(axes), keep); });
+    return op(
+        fmt::format("tg::{}({}, {}, {})", fname, name(x), dims_code(axes), keep),
+        [x, axes, keep, along](const Values& v) { return along(v[x], tg::Dims(axes), keep); });
 }
 
 int Builder::apply_max(Kind k, int x, const OpDesc& d) {
@@ -497,13 +503,15 @@ int Builder::apply_max(Kind k, int x, const OpDesc& d) {
     for (std::size_t o = 0; o < outer; ++o) {
         for (std::size_t i = 0; i < inner; ++i) {
             std::vector<double> slice;
-            for (std::size_t j = 0; j < len; ++j) slice.push_back(sign * v[(o * len + j) * inner + i]);
+            for (std::size_t j = 0; j < len; ++j)
+                slice.push_back(sign * v[(o * len + j) * inner + i]);
             std::sort(slice.begin(), slice.end());
             if (len > 1 && slice[len - 1] - slice[len - 2] < kKinkMargin) return fallback(k, x);
         }
     }
     const bool keep = d.c % 2;
-    const auto ax = static_cast<std::int64_t>(axis) - ((d.d % 2) ? static_cast<std::int64_t>(r) : 0);
+    const auto ax =
+        static_cast<std::int64_t>(axis) - ((d.d % 2) ? static_cast<std::int64_t>(r) : 0);
     note(k);
     if (k == Kind::max)
         return op(fmt::format("tg::max({}, {}, {})", name(x), ax, keep),
@@ -553,10 +561,9 @@ int Builder::apply_matmul(int x0, const OpDesc& d) {
         (void)rows;
     }
     note(Kind::matmul);
-    return op(fmt::format("tg::matmul({}, {}, {}, {})", name(left), name(right), ta, tb),
-              [left, right, ta, tb](const Values& v) {
-                  return tg::matmul(v[left], v[right], ta, tb);
-              });
+    return op(
+        fmt::format("tg::matmul({}, {}, {}, {})", name(left), name(right), ta, tb),
+        [left, right, ta, tb](const Values& v) { return tg::matmul(v[left], v[right], ta, tb); });
 }
 
 int Builder::apply_conv(Kind k, int x0, const OpDesc& d) {
@@ -578,8 +585,8 @@ int Builder::apply_conv(Kind k, int x0, const OpDesc& d) {
         };
         if (out_numel(w) > 2 * kMaxNumel) w = tg::Window{1, 1, w.sh, w.sw, 0, 0};
         note(k);
-        return op(fmt::format("tg::unfold({}, tg::Window{{{}, {}, {}, {}, {}, {}}})", name(x),
-                              w.kh, w.kw, w.sh, w.sw, w.ph, w.pw),
+        return op(fmt::format("tg::unfold({}, tg::Window{{{}, {}, {}, {}, {}, {}}})", name(x), w.kh,
+                              w.kw, w.sh, w.sw, w.ph, w.pw),
                   [x, w](const Values& v) { return tg::unfold(v[x], w); });
     }
     const int x = to_rank(x0, 3, d.b);
@@ -601,8 +608,10 @@ int Builder::apply_conv(Kind k, int x0, const OpDesc& d) {
     w.ph = ((d.d >> 5) & 1) && kh > 1 ? 1 : 0;
     w.pw = ((d.d >> 6) & 1) && kw > 1 ? 1 : 0;
     // The image size whose window grid is exactly oh x ow.
-    const auto height = static_cast<std::ptrdiff_t>((oh - 1) * w.sh + kh) - 2 * static_cast<std::ptrdiff_t>(w.ph);
-    const auto width = static_cast<std::ptrdiff_t>((ow - 1) * w.sw + kw) - 2 * static_cast<std::ptrdiff_t>(w.pw);
+    const auto height =
+        static_cast<std::ptrdiff_t>((oh - 1) * w.sh + kh) - 2 * static_cast<std::ptrdiff_t>(w.ph);
+    const auto width =
+        static_cast<std::ptrdiff_t>((ow - 1) * w.sw + kw) - 2 * static_cast<std::ptrdiff_t>(w.pw);
     if (height < 1) w.ph = 0;
     if (width < 1) w.pw = 0;
     const std::size_t H = (oh - 1) * w.sh + kh - 2 * w.ph;
@@ -634,7 +643,7 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
             std::vector<std::int64_t> rest(r), perm;
             std::iota(rest.begin(), rest.end(), 0);
             std::size_t code = static_cast<std::size_t>(d.b) + 1;  // + 1: never the identity
-            while (!rest.empty()) {  // Lehmer code
+            while (!rest.empty()) {                                // Lehmer code
                 const std::size_t i = code % rest.size();
                 code /= rest.size();
                 perm.push_back(rest[i]);
@@ -654,10 +663,11 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
                 const std::int64_t step = 1 + (d.c / 7) % 2;
                 const std::int64_t stop = start + 1 + (d.c / 3) % (len - start);
                 if ((d.d / 2) % 2) start -= len;  // negative spelling
-                return op(fmt::format("tg::slice({}, {}, {}, {}, {})", name(x), axis, start, stop, step),
-                          [x, axis, start, stop, step](const Values& v) {
-                              return tg::slice(v[x], static_cast<std::int64_t>(axis), start, stop, step);
-                          });
+                return op(
+                    fmt::format("tg::slice({}, {}, {}, {}, {})", name(x), axis, start, stop, step),
+                    [x, axis, start, stop, step](const Values& v) {
+                        return tg::slice(v[x], static_cast<std::int64_t>(axis), start, stop, step);
+                    });
             }
             std::vector<std::int64_t> starts, stops, steps;
             Mix mix(static_cast<std::uint64_t>(d.b) * 31 + static_cast<std::uint64_t>(d.c));
@@ -671,7 +681,8 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
             return op(fmt::format("tg::slice({}, {}, {}, {})", name(x), dims_code(starts),
                                   dims_code(stops), dims_code(steps)),
                       [x, starts, stops, steps](const Values& v) {
-                          return tg::slice(v[x], tg::Dims(starts), tg::Dims(stops), tg::Dims(steps));
+                          return tg::slice(v[x], tg::Dims(starts), tg::Dims(stops),
+                                           tg::Dims(steps));
                       });
         }
         case Kind::pad:
@@ -685,10 +696,12 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
                 pads[i] = {mix.below(2), mix.below(3)};
                 if (k == Kind::unslice) steps[i] = static_cast<std::int64_t>(1 + mix.below(2));
                 starts[i] = static_cast<std::int64_t>(pads[i].first);
-                t[i] = pads[i].first + (s[i] - 1) * static_cast<std::size_t>(steps[i]) + 1 + pads[i].second;
+                t[i] = pads[i].first + (s[i] - 1) * static_cast<std::size_t>(steps[i]) + 1 +
+                       pads[i].second;
             }
             while (numel(t) > 3 * kMaxNumel) {  // shrink the padding until it fits
-                std::size_t i = static_cast<std::size_t>(std::max_element(t.begin(), t.end()) - t.begin());
+                std::size_t i =
+                    static_cast<std::size_t>(std::max_element(t.begin(), t.end()) - t.begin());
                 const std::size_t minimal = (s[i] - 1) * static_cast<std::size_t>(steps[i]) + 1;
                 if (t[i] == minimal) {
                     if (steps[i] == 1) break;
@@ -702,7 +715,8 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
             if (k == Kind::pad) {
                 std::string code = fmt::format("tg::pad({}, {{", name(x));
                 for (std::size_t i = 0; i < r; ++i)
-                    code += fmt::format("{}{{{}, {}}}", i ? ", " : "", pads[i].first, pads[i].second);
+                    code +=
+                        fmt::format("{}{{{}, {}}}", i ? ", " : "", pads[i].first, pads[i].second);
                 return op(code + "})", [x, pads](const Values& v) { return tg::pad(v[x], pads); });
             }
             return op(fmt::format("tg::unslice({}, {}, {}, {})", name(x), shape_code(t),
@@ -730,7 +744,8 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
                         const int v = *it;
                         const Shape& o = shape(v);
                         bool fits = o.size() == r && v != x;
-                        for (std::size_t i = 0; fits && i < r; ++i) fits = i == axis || o[i] == s[i];
+                        for (std::size_t i = 0; fits && i < r; ++i)
+                            fits = i == axis || o[i] == s[i];
                         if (fits) parts.push_back(v);
                     }
                     if (parts.size() == 1) parts.push_back(leaf(s, true));
@@ -741,19 +756,22 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
             if (total > 3 * kMaxNumel) parts.resize(2);
             std::string names;
             for (int p : parts) names += (names.empty() ? "" : ", ") + name(p);
-            const auto ax = static_cast<std::int64_t>(axis) - ((d.d / 3) % 2 ? static_cast<std::int64_t>(r) : 0);
+            const auto ax = static_cast<std::int64_t>(axis) -
+                            ((d.d / 3) % 2 ? static_cast<std::int64_t>(r) : 0);
             note(k);
-            return op(fmt::format("tg::concat({{{}}}, {})", names, ax), [parts, ax](const Values& v) {
-                std::vector<Tensor> ts;
-                for (int p : parts) ts.push_back(v[p]);
-                return tg::concat(ts, ax);
-            });
+            return op(fmt::format("tg::concat({{{}}}, {})", names, ax),
+                      [parts, ax](const Values& v) {
+                          std::vector<Tensor> ts;
+                          for (int p : parts) ts.push_back(v[p]);
+                          return tg::concat(ts, ax);
+                      });
         }
         case Kind::broadcast_to: {
             Shape t = s;
             for (std::size_t i = 0; i < t.size(); ++i)
                 if (t[i] == 1 && ((d.b >> i) & 1)) t[i] = 2 + ((d.c >> i) & 1);
-            if (t.size() < 4 && (d.d % 2)) t = prepend(2 + static_cast<std::size_t>(d.d / 2) % 2, t);
+            if (t.size() < 4 && (d.d % 2))
+                t = prepend(2 + static_cast<std::size_t>(d.d / 2) % 2, t);
             if (numel(t) > 2 * kMaxNumel || t == s) return fallback(k, x);
             note(k);
             return op(fmt::format("tg::broadcast_to({}, {})", name(x), shape_code(t)),
@@ -790,10 +808,11 @@ int Builder::apply_shape(Kind k, int x, const OpDesc& d) {
             std::vector<std::int64_t> idx(s[axis]);
             for (auto& i : idx) i = static_cast<std::int64_t>(mix.below(size));
             note(k);
-            return op(fmt::format("tg::index_add({}, {}, {}, {})", name(x), axis, list_str(idx), size),
-                      [x, axis, idx, size](const Values& v) {
-                          return tg::index_add(v[x], static_cast<std::int64_t>(axis), idx, size);
-                      });
+            return op(
+                fmt::format("tg::index_add({}, {}, {}, {})", name(x), axis, list_str(idx), size),
+                [x, axis, idx, size](const Values& v) {
+                    return tg::index_add(v[x], static_cast<std::int64_t>(axis), idx, size);
+                });
         }
         default:
             return fallback(k, x);
@@ -840,7 +859,8 @@ std::string Graph::to_cpp() const {
         s += fmt::format("        const Tensor v{} = {};\n", i, nodes[i].code);
     }
     s += fmt::format("        return v{};\n    }};\n", nodes.size() - 1);
-    s += "    std::cout << tg::gradcheck(f, in) << \"\\n\" << tg::gradgradcheck(f, in) << \"\\n\";\n}\n";
+    s += "    std::cout << tg::gradcheck(f, in) << \"\\n\" << tg::gradgradcheck(f, in) << "
+         "\"\\n\";\n}\n";
     return s;
 }
 
@@ -857,9 +877,13 @@ Graph build_graph(const GraphSpec& spec) {
 }
 
 std::string to_string(const GraphSpec& spec) {
-    std::string s = fmt::format("input shape {}, seed {}, ops:", list_str({spec.input_shape.begin(), spec.input_shape.end()}), spec.seed);
+    std::string s =
+        fmt::format("input shape {}, seed {}, ops:",
+                    list_str({spec.input_shape.begin(), spec.input_shape.end()}), spec.seed);
     for (const OpDesc& d : spec.ops)
-        s += fmt::format(" {}({},{},{},{})", kind_name(static_cast<Kind>(d.kind % static_cast<int>(Kind::count))), d.a, d.b, d.c, d.d);
+        s += fmt::format(" {}({},{},{},{})",
+                         kind_name(static_cast<Kind>(d.kind % static_cast<int>(Kind::count))), d.a,
+                         d.b, d.c, d.d);
     return s;
 }
 

@@ -77,8 +77,8 @@ enum class Kind : int {
 const char* kind_name(Kind k);
 
 struct OpDesc {
-    int kind = 0;  // a Kind
-    int a = 0;     // which earlier value is the operand (0: the latest)
+    int kind = 0;             // a Kind
+    int a = 0;                // which earlier value is the operand (0: the latest)
     int b = 0, c = 0, d = 0;  // op-specific choices, read modulo what fits
 };
 
