@@ -98,7 +98,12 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
         const Tensor& y = outputs[k];
         if (!grad_outputs.empty() && grad_outputs[k].defined()) {
             const Tensor& s = grad_outputs[k];
-            if (s.shape() != y.shape() || s.dtype() != y.dtype()) {
+            if (s.dtype() != y.dtype()) {
+                throw DTypeError(std::string(who) + ": grad_output " + std::to_string(k) + " is " +
+                                 dtype_name(s.dtype()) + shape_str(s.shape()) + " but output is " +
+                                 dtype_name(y.dtype()) + shape_str(y.shape()));
+            }
+            if (s.shape() != y.shape()) {
                 throw ShapeError(std::string(who) + ": grad_output " + std::to_string(k) + " is " +
                                  dtype_name(s.dtype()) + shape_str(s.shape()) + " but output is " +
                                  dtype_name(y.dtype()) + shape_str(y.shape()));
@@ -179,7 +184,17 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
         const Tensor out = Tensor::share(t);
         OpCall call(*n.op, n.inputs.data(), nin, out, n.scalar, n.ints.data(), n.ints.size(),
                     needs.data());
-        n.op->vjp(call, g, grad_in.data());
+        if (anomaly_enabled()) {
+            // Name the op whose reverse rule produced the NaN or Inf, not just the primitive
+            // inside the rule that first saw it.
+            try {
+                n.op->vjp(call, g, grad_in.data());
+            } catch (const NumericError& e) {
+                throw NumericError(std::string("backward of '") + n.op->name + "': " + e.what());
+            }
+        } else {
+            n.op->vjp(call, g, grad_in.data());
+        }
         visited.push_back(static_cast<std::uint32_t>(i));
         for (std::size_t k = 0; k < nin; ++k) {
             if (!needs[k] || !grad_in[k].defined()) continue;

@@ -114,7 +114,6 @@ Tensor mean(const Tensor& x) {
 }
 
 Tensor mean(const Tensor& x, const Dims& axes, bool keepdims) {
-    Tensor s = sum(x, axes, keepdims);
     // The number of elements averaged: the product of the reduced axes' sizes (not
     // numel(x) / numel(s), which is 0 / 0 when an axis that is kept is empty).
     std::size_t count = 1;
@@ -126,7 +125,7 @@ Tensor mean(const Tensor& x, const Dims& axes, bool keepdims) {
         throw ValueError("mean: reducing an empty axis of " + shape_str(x.shape()) +
                          " (the mean of no elements is undefined)");
     }
-    return affine(s, 1.0 / static_cast<double>(count), 0);
+    return affine(sum(x, axes, keepdims), 1.0 / static_cast<double>(count), 0);
 }
 
 Tensor max(const Tensor& x, std::int64_t axis_in, bool keepdims) {
