@@ -547,8 +547,6 @@ int Builder::apply_matmul(int x0, const OpDesc& d) {
         // A new matrix W on the left, x on the right: op(W) @ op(x) with op(x) = x^T when t2.
         const std::size_t inner = t2 ? s[r - 1] : s[r - 2];
         left = leaf(t1 ? Shape{inner, n} : Shape{n, inner}, true);
-        ta = t1;
-        tb = t2;
     } else {
         // x on the left times a new W: 2-D, or batched (batch 1 or x's) when x is 3-D.
         const bool batched = mode == 3 && r == 3;
@@ -556,9 +554,6 @@ int Builder::apply_matmul(int x0, const OpDesc& d) {
         Shape w = t2 ? Shape{n, cols} : Shape{cols, n};
         if (batched) w = prepend(bb, w);
         right = leaf(w, true);
-        ta = t1;
-        tb = t2;
-        (void)rows;
     }
     note(Kind::matmul);
     return op(
