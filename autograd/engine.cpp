@@ -249,6 +249,16 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
         } else if (!x.is_leaf()) {
             throw StaleTensorError("grad: input " + std::to_string(k) +
                                    " was recorded on a tape that has since been reset");
+        } else {
+            // A leaf that no recorded op used: unused, unless it is itself an output, whose
+            // gradient with respect to itself is its seed (d x / d x = 1). Give it its node now,
+            // so that the walk captures it.
+            for (const Tensor& y : outputs) {
+                if (y.same(x)) {
+                    wanted.push_back({tape.input_node(x.impl(), "grad"), k});
+                    break;
+                }
+            }
         }
     }
     std::sort(wanted.begin(), wanted.end(),
