@@ -98,7 +98,12 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
         const Tensor& y = outputs[k];
         if (!grad_outputs.empty() && grad_outputs[k].defined()) {
             const Tensor& s = grad_outputs[k];
-            if (s.shape() != y.shape() || s.dtype() != y.dtype()) {
+            if (s.dtype() != y.dtype()) {
+                throw DTypeError(std::string(who) + ": grad_output " + std::to_string(k) + " is " +
+                                 dtype_name(s.dtype()) + shape_str(s.shape()) + " but output is " +
+                                 dtype_name(y.dtype()) + shape_str(y.shape()));
+            }
+            if (s.shape() != y.shape()) {
                 throw ShapeError(std::string(who) + ": grad_output " + std::to_string(k) + " is " +
                                  dtype_name(s.dtype()) + shape_str(s.shape()) + " but output is " +
                                  dtype_name(y.dtype()) + shape_str(y.shape()));
@@ -146,7 +151,8 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
             if (t->extras->retain_grad && !wanted) t->grad = g;
         }
         bool captured = false;
-        // Wanted nodes above this one that no gradient reached stay undefined (unused).
+        // Wanted nodes above i that no gradient reached are unused: step past them, or the
+        // ones below would never be captured.
         while (wanted && next_wanted < wanted->size() && (*wanted)[next_wanted].node > i)
             ++next_wanted;
         while (wanted && next_wanted < wanted->size() && (*wanted)[next_wanted].node == i) {
@@ -178,7 +184,17 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
         const Tensor out = Tensor::share(t);
         OpCall call(*n.op, n.inputs.data(), nin, out, n.scalar, n.ints.data(), n.ints.size(),
                     needs.data());
-        n.op->vjp(call, g, grad_in.data());
+        if (anomaly_enabled()) {
+            // Name the op whose reverse rule produced the NaN or Inf, not just the primitive
+            // inside the rule that first saw it.
+            try {
+                n.op->vjp(call, g, grad_in.data());
+            } catch (const NumericError& e) {
+                throw NumericError(std::string("backward of '") + n.op->name + "': " + e.what());
+            }
+        } else {
+            n.op->vjp(call, g, grad_in.data());
+        }
         visited.push_back(static_cast<std::uint32_t>(i));
         for (std::size_t k = 0; k < nin; ++k) {
             if (!needs[k] || !grad_in[k].defined()) continue;
@@ -233,6 +249,16 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
         } else if (!x.is_leaf()) {
             throw StaleTensorError("grad: input " + std::to_string(k) +
                                    " was recorded on a tape that has since been reset");
+        } else {
+            // A leaf that no recorded op used: unused, unless it is itself an output, whose
+            // gradient with respect to itself is its seed (d x / d x = 1). Give it its node now,
+            // so that the walk captures it.
+            for (const Tensor& y : outputs) {
+                if (y.same(x)) {
+                    wanted.push_back({tape.input_node(x.impl(), "grad"), k});
+                    break;
+                }
+            }
         }
     }
     std::sort(wanted.begin(), wanted.end(),

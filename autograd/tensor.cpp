@@ -91,7 +91,12 @@ const Tensor& Tensor::grad() const {
 
 void Tensor::set_grad(const Tensor& g) const {
     if (!impl_) detail::throw_undefined("set_grad");
-    if (g.defined() && (g.dtype() != dtype() || g.shape() != shape())) {
+    if (g.defined() && g.dtype() != dtype()) {
+        throw DTypeError("set_grad(): gradient " + std::string(dtype_name(g.dtype())) +
+                         shape_str(g.shape()) + " for a tensor " + dtype_name(dtype()) +
+                         shape_str(shape()));
+    }
+    if (g.defined() && g.shape() != shape()) {
         throw ShapeError("set_grad(): gradient " + std::string(dtype_name(g.dtype())) +
                          shape_str(g.shape()) + " for a tensor " + dtype_name(dtype()) +
                          shape_str(shape()));

@@ -91,7 +91,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     if (ba != bb && ba != 1 && bb != 1) {
         throw ShapeError("matmul: batch sizes differ in " + product_str(a, b, ta, tb));
     }
-    const std::size_t batch = std::max(ba, bb);
+    const std::size_t batch = ba == 1 ? bb : ba;  // broadcasting: a batch of 0 stays 0
     Shape shape = (ra == 3 || rb == 3) ? Shape{batch, m, n} : Shape{m, n};
     Tensor out = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);

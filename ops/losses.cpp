@@ -41,6 +41,14 @@ Tensor nll_loss(const Tensor& log_probs, const std::vector<std::int64_t>& labels
                          std::to_string(labels.size()) + ", classes]");
     }
     if (labels.empty()) throw ValueError("nll_loss: empty batch");
+    const std::size_t classes = log_probs.shape()[1];
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= classes) {
+            throw ValueError("nll_loss: label " + std::to_string(labels[i]) + " at position " +
+                             std::to_string(i) + " is outside [0, " + std::to_string(classes) +
+                             ") for log-probabilities " + shape_str(log_probs.shape()));
+        }
+    }
     const Tensor picks = one_hot(labels, log_probs.shape()[1], log_probs.dtype());
     return affine(sum(mul(log_probs, picks)), -1.0 / static_cast<double>(labels.size()), 0);
 }

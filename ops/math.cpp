@@ -277,9 +277,13 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
 }
 
 Tensor maximum(const Tensor& a, const Tensor& b) {
+    kernels::check_same_dtype("maximum", a, b);  // errors name maximum, not its parts
+    kernels::broadcast_shapes("maximum", a.shape(), b.shape());
     return where(ge(a, b), a, b);
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
+    kernels::check_same_dtype("minimum", a, b);
+    kernels::broadcast_shapes("minimum", a.shape(), b.shape());
     return where(le(a, b), a, b);
 }
 

@@ -138,10 +138,18 @@ Tensor mean(const Tensor& x) {
 }
 
 Tensor mean(const Tensor& x, const Dims& axes, bool keepdims) {
-    Tensor s = sum(x, axes, keepdims);
-    const std::size_t count = x.numel() / std::max<std::size_t>(s.numel(), 1);
-    if (count == 0) throw ValueError("mean: reducing an empty axis of " + shape_str(x.shape()));
-    return affine(s, 1.0 / static_cast<double>(count), 0);
+    // The number of elements averaged: the product of the reduced axes' sizes (not
+    // numel(x) / numel(s), which is 0 / 0 when an axis that is kept is empty).
+    std::size_t count = 1;
+    std::vector<std::int64_t> sorted;
+    const std::vector<bool> flags = axis_flags("mean", x, axes, sorted);
+    for (std::size_t d = 0; d < flags.size(); ++d)
+        if (flags[d]) count *= x.shape()[d];
+    if (count == 0) {
+        throw ValueError("mean: reducing an empty axis of " + shape_str(x.shape()) +
+                         " (the mean of no elements is undefined)");
+    }
+    return affine(sum(x, axes, keepdims), 1.0 / static_cast<double>(count), 0);
 }
 
 Tensor max(const Tensor& x, std::int64_t axis_in, bool keepdims) {
@@ -173,6 +181,7 @@ Tensor max(const Tensor& x, std::int64_t axis_in, bool keepdims) {
 }
 
 Tensor min(const Tensor& x, std::int64_t axis, bool keepdims) {
+    check_nonempty_axis("min", x, kernels::normalize_axis("min", axis, x.dim()));
     return neg(max(neg(x), axis, keepdims));
 }
 

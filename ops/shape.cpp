@@ -56,7 +56,13 @@ Tensor reshape(const Tensor& x, const Dims& dims) {
             known *= shape[i];
         }
     }
-    if (infer < dims.size()) shape[infer] = known == 0 ? 0 : n / known;
+    if (infer < dims.size()) {
+        if (known == 0) {  // 0 * k == 0 for every k
+            throw ShapeError("reshape: cannot infer the -1 in " + dims_str(dims) + " for " +
+                             shape_str(x.shape()) + ": another axis is 0, so any size fits");
+        }
+        shape[infer] = n / known;
+    }
     if (kernels::numel_of(shape) != n) {
         throw ShapeError("reshape: cannot reshape " + shape_str(x.shape()) + " (" +
                          std::to_string(n) + " elements) to " + dims_str(dims));
