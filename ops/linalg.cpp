@@ -121,10 +121,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 void set_num_threads(int n) {
     if (n < 1) throw ValueError("set_num_threads: " + std::to_string(n) + " threads");
     openblas_set_num_threads(n);
+    omp_set_num_threads(n);  // tapegrad's own loops (kernels::parallel_for)
 }
 
 int num_threads() {
-    return openblas_get_num_threads();
+    return omp_get_max_threads();
 }
 
 }  // namespace tg
