@@ -32,3 +32,7 @@
 #include "ops/slicing.hpp"
 #include "ops/softmax.hpp"
 #include "optim/optim.hpp"
+#include "tapegrad_config.hpp"
+#if TAPEGRAD_WITH_MPI
+#include "distributed/distributed.hpp"
+#endif
