@@ -7,15 +7,29 @@ namespace tg::distributed {
 
 namespace {
 
-// The communicator travels as the op's integer attribute (its Fortran handle).
+Tensor reduce_and_record(const Communicator& comm, const Tensor& x);
+
+// The rules see gradients and tangents shaped like the op's output, which was checked to agree
+// across the processes when the op ran: they skip the check. The communicator travels as the
+// op's integer attribute (its Fortran handle).
 const OpDef kAllReduceSum{
     "all_reduce_sum",
     [](const OpCall& c, const Tensor& g, Tensor* gi) {
-        gi[0] = all_reduce_sum(Communicator::from_handle(static_cast<int>(c.ints(0))), g);
+        gi[0] = reduce_and_record(Communicator::from_handle(static_cast<int>(c.ints(0))), g);
     },
     [](const OpCall& c, const Tensor* t) {
-        return all_reduce_sum(Communicator::from_handle(static_cast<int>(c.ints(0))), t[0]);
+        return reduce_and_record(Communicator::from_handle(static_cast<int>(c.ints(0))), t[0]);
     }};
+
+Tensor reduce_and_record(const Communicator& comm, const Tensor& x) {
+    Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        xt::xarray<T> a = x.array<T>();  // a copy: the input stays as it was
+        comm.all_reduce(a.data(), a.size());
+        return Tensor(std::move(a));
+    });
+    return record(kAllReduceSum, std::move(out), {x}, Attrs({std::int64_t(comm.handle())}));
+}
 
 }  // namespace
 
@@ -35,13 +49,7 @@ Tensor all_reduce_sum(const Communicator& comm, const Tensor& x) {
             " elements; this process, rank " + std::to_string(comm.rank()) + ", has " +
             dtype_name(x.dtype()) + shape_str(x.shape()) + ")");
     }
-    Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        xt::xarray<T> a = x.array<T>();  // a copy: the input stays as it was
-        comm.all_reduce(a.data(), a.size());
-        return Tensor(std::move(a));
-    });
-    return record(kAllReduceSum, std::move(out), {x}, Attrs({std::int64_t(comm.handle())}));
+    return reduce_and_record(comm, x);
 }
 
 }  // namespace tg::distributed

@@ -1,6 +1,7 @@
 #include "distributed/error_guard.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <typeinfo>
 

@@ -253,7 +253,10 @@ GradientReducer::GradientReducer(const Communicator& comm, const nn::Module& mod
 
 GradientReducer::~GradientReducer() {
     // Never leave an all-reduce running on buffers that are about to be freed.
-    if (!state_) return;
+    int initialized = 0, finalized = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (!state_ || !initialized || finalized) return;
     for (Bucket& b : state_->buckets) {
         if (b.request != MPI_REQUEST_NULL) MPI_Wait(&b.request, MPI_STATUS_IGNORE);
     }
