@@ -124,6 +124,40 @@ TEST_CASE(
     CHECK(single.last_loss < single.start - 0.2);
 }
 
+TEST_CASE(
+    "data-parallel Newton (dense Hessian from reduced products): the iterates of one "
+    "process",
+    "[distributed]") {
+    // Logistic regression: a Hessian of full rank (softmax regression's would be singular along
+    // the directions that shift every class alike, where rounding would decide the step).
+    const auto comm = world();
+    const Batch data = make_batch(24, tg::kFloat64, 13);
+    std::vector<double> targets;
+    for (auto label : data.labels) targets.push_back(label == 0 ? 1.0 : 0.0);
+    const Tensor t = tg::from_vector(targets, {24, 1}, tg::kFloat64);
+    const auto counts = uneven_counts(24, comm.size());
+    const Rows mine = rows_of(counts, comm.rank());
+    const Tensor x = rows(data.x, mine), t_local = rows(t, mine);
+    const auto run = [&](bool distributed) {
+        tg::Generator gen(23);
+        nn::Linear model(nn::LinearOptions(5, 1).dtype(tg::kFloat64), gen);
+        optim::Newton opt(model.parameters(),
+                          optim::NewtonOptions().max_iter(3).tolerance_grad(0).tolerance_step(0));
+        if (distributed) dist::make_data_parallel(opt, comm, mine.count());
+        const Tensor& in = distributed ? x : data.x;
+        const Tensor& y = distributed ? t_local : t;
+        opt.step([&] { return tg::binary_cross_entropy_with_logits(model(in), y); });
+        return Run{values(model.parameters()), opt.counters(), opt.last_loss(), 0, 0};
+    };
+    const Run single = run(false);
+    const Run spread = run(true);
+    CHECK(single.counters.iterations == 3);
+    CHECK(spread.counters.iterations == single.counters.iterations);
+    CHECK(spread.counters.hessian_vector_products == single.counters.hessian_vector_products);
+    CHECK(std::abs(spread.last_loss - single.last_loss) <= 1e-12);
+    CHECK(max_abs_diff(spread.params, single.params) <= 1e-12);
+}
+
 TEST_CASE("make_data_parallel refuses first-order methods", "[distributed]") {
     const auto comm = world();
     auto net = make_mlp(tg::kFloat64, 1);
