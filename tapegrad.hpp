@@ -36,3 +36,7 @@
 #include "ops/softmax.hpp"
 #include "optim/optim.hpp"
 #include "research/research.hpp"
+#include "tapegrad_config.hpp"
+#if TAPEGRAD_WITH_MPI
+#include "distributed/distributed.hpp"
+#endif

@@ -52,4 +52,24 @@ void GaussNewtonCurvature::product(const FlatVector& v, FlatVector& bv) {
     bv = gather_values((*gn_)(unflatten(v, params_)));
 }
 
+ReducedCurvature::ReducedCurvature(std::unique_ptr<Curvature> local, Reduction reduction)
+    : local_(std::move(local)), reduction_(std::move(reduction)) {
+    FlatVector values = local_->gradient();
+    values.push_back(local_->loss());  // one reduction for both, the loss last
+    reduction_(values);
+    loss_ = values.back();
+    values.pop_back();
+    gradient_ = std::move(values);
+}
+
+void ReducedCurvature::product(const FlatVector& v, FlatVector& bv) {
+    local_->product(v, bv);
+    reduction_(bv);
+}
+
+std::unique_ptr<Curvature> reduce(std::unique_ptr<Curvature> c, const Reduction& reduction) {
+    if (!reduction) return c;
+    return std::make_unique<ReducedCurvature>(std::move(c), reduction);
+}
+
 }  // namespace tg::optim::detail

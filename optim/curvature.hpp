@@ -10,6 +10,7 @@
 #include "optim/flat.hpp"
 #include "optim/gauss_newton.hpp"
 #include "optim/linear_cg.hpp"
+#include "optim/reduction.hpp"
 
 namespace tg::optim::detail {
 
@@ -50,5 +51,20 @@ class GaussNewtonCurvature : public Curvature {
     std::vector<Tensor> params_;
     std::unique_ptr<GaussNewtonVectorProduct> gn_;
 };
+
+// Data-parallel: the loss, gradient and products of `local` (this process's share of the data)
+// combined by a reduction into those of all the data.
+class ReducedCurvature : public Curvature {
+  public:
+    ReducedCurvature(std::unique_ptr<Curvature> local, Reduction reduction);
+    void product(const FlatVector& v, FlatVector& bv) override;
+
+  private:
+    std::unique_ptr<Curvature> local_;
+    Reduction reduction_;
+};
+
+// `c` itself without a reduction, else c wrapped in a ReducedCurvature.
+std::unique_ptr<Curvature> reduce(std::unique_ptr<Curvature> c, const Reduction& reduction);
 
 }  // namespace tg::optim::detail

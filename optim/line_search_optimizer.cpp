@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ops/creation.hpp"
+
 namespace tg::optim {
 
 namespace {
@@ -52,6 +54,8 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
         };
         f = call_closure(capture, g);
     }
+    // With a reduction, the loss over all processes' data, not this process's share.
+    if (reduction() && start_loss.defined()) start_loss = scalar_tensor(f, start_loss.dtype());
     FlatVector x = read_parameters();
     double g_norm = norm(g);
     remember(f, g_norm);

@@ -97,7 +97,9 @@ Tensor Newton::step(const LossFunction& loss_fn) {
     if (!loss_fn) throw ValueError("Newton::step: the loss function is empty");
     const std::size_t n = num_elements();
     const auto evaluate = [&] {
-        auto c = std::make_unique<detail::HessianCurvature>(loss_fn, parameters(), "Newton::step");
+        auto c = detail::reduce(
+            std::make_unique<detail::HessianCurvature>(loss_fn, parameters(), "Newton::step"),
+            reduction());
         ++counters_.loss_evaluations;
         ++counters_.gradient_evaluations;
         return c;

@@ -105,7 +105,7 @@ Tensor NewtonCG::run(Problem& problem) {
     const std::size_t n = num_elements();
     const auto& o = options_;
     const auto evaluate = [&] {
-        auto c = problem.curvature(parameters());
+        auto c = detail::reduce(problem.curvature(parameters()), reduction());
         ++counters_.loss_evaluations;
         ++counters_.gradient_evaluations;
         return c;

@@ -6,7 +6,8 @@
 //   line search:        GradientDescent, NonlinearCG (FR, PR+, HS), BFGS, LBFGS
 //   second order:       Newton (dense, LAPACK), NewtonCG (Hessian-free, Hessian or Gauss-Newton)
 //   building blocks:    line searches (backtracking Armijo, strong Wolfe), linear CG
-//                       (conjugate_gradient), Gauss-Newton vector products, flat vectors
+//                       (conjugate_gradient), Gauss-Newton vector products, flat vectors,
+//                       reductions for data-parallel optimisation (reduction.hpp)
 
 #include "optim/adam.hpp"
 #include "optim/bfgs.hpp"
@@ -23,5 +24,6 @@
 #include "optim/nonlinear_cg.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/options.hpp"
+#include "optim/reduction.hpp"
 #include "optim/rmsprop.hpp"
 #include "optim/sgd.hpp"

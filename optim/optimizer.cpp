@@ -107,7 +107,14 @@ double Optimizer::call_closure(const Closure& closure, FlatVector& g) {
                          shape_str(loss.shape()) + "; it must return the (scalar) loss");
     }
     g = gather_grads(params_);
-    return loss.item();
+    double f = loss.item();
+    if (reduction_) {  // the loss travels with its gradient: one reduction for both
+        g.push_back(f);
+        reduction_(g);
+        f = g.back();
+        g.pop_back();
+    }
+    return f;
 }
 
 double Optimizer::call_loss(const LossFunction& loss_fn) {
@@ -125,7 +132,10 @@ double Optimizer::call_loss(const LossFunction& loss_fn) {
         throw ValueError(name_ + "::step: the loss function returned a tensor of shape " +
                          shape_str(loss.shape()) + "; it must return the (scalar) loss");
     }
-    return loss.item();
+    if (!reduction_) return loss.item();
+    FlatVector f{loss.item()};
+    reduction_(f);
+    return f.at(0);
 }
 
 void Optimizer::set_status(Status status, std::string reason) {

@@ -38,6 +38,7 @@
 
 #include "autograd/tensor.hpp"
 #include "optim/flat.hpp"
+#include "optim/reduction.hpp"
 
 namespace tg::optim {
 
@@ -118,12 +119,19 @@ class Optimizer {
     // Forgets the method's state (momentum, curvature pairs, ...), the counters and the status.
     virtual void reset();
 
+    // Data-parallel optimisation (see reduction.hpp): combines what the user's function computed
+    // on this process's share of the data with the other processes'. Empty (the default): the
+    // values are used as they are.
+    void set_reduction(Reduction reduction) { reduction_ = std::move(reduction); }
+    const Reduction& reduction() const { return reduction_; }
+
   protected:
     // Calls the closure with grad mode on and returns its loss; writes the gradient (zeros for
     // a parameter without .grad()) into g. Counts one loss and one gradient evaluation.
     double call_closure(const Closure& closure, FlatVector& g);
     // Calls a loss function without recording anything. Counts one loss evaluation.
     double call_loss(const LossFunction& loss);
+    // Both of them apply the reduction, if one is set.
     FlatVector read_parameters() const { return gather_values(params_); }
     void write_parameters(const FlatVector& x) { scatter_values(x, params_); }
     void write_gradients(const FlatVector& g) { scatter_grads(g, params_); }
@@ -154,6 +162,7 @@ class Optimizer {
     double last_loss_;
     double last_grad_norm_;
     IterationCallback callback_;
+    Reduction reduction_;
 };
 
 }  // namespace tg::optim

@@ -3,6 +3,7 @@
 //
 //     build/examples/train_cnn                       # Fashion-MNIST from the Debian package
 //     build/examples/train_cnn --data DIR --epochs 3 --json
+//     mpirun -np 2 build/examples/train_cnn --threads 1   # data-parallel, 2 processes
 //
 // conv 5x5 (1->c1), batch norm, ReLU, 2x2 max-pool, conv 5x5 (c1->c2), batch norm, ReLU,
 // 2x2 max-pool, flatten, linear (c2*16)->10: the `cnn` benchmark network with its channels
@@ -11,6 +12,12 @@
 // cosine learning-rate schedule. It shows a progress bar while it trains, prints the test accuracy,
 // saves the model as an .npz archive (docs/checkpoint-format.md) and plots the training curve with
 // gnuplot.
+//
+// Under mpirun (and with tapegrad built with MPI), each of the N processes trains on its shard
+// of every global batch of --batch examples (--batch / N each), the gradients are averaged over
+// the processes after every backward pass, and only rank 0 shows the progress bar, saves the
+// model and writes the plot (docs/distributed.md). Started without mpirun it is the usual single
+// process.
 
 #include <malloc.h>
 #include <unistd.h>
@@ -28,6 +35,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "data_parallel.hpp"
 #include "progress.hpp"
 #include "tapegrad.hpp"
 
@@ -66,16 +74,16 @@ double scheduled_lr(const Options& o, std::size_t done, std::size_t total) {
 }
 
 // The `cnn` workload's network with c1 and c2 channels (8 and 16 in the workload), and an
-// optional hidden layer of `hidden` units before the output.
+// optional hidden layer of `hidden` units before the output. Batch norm comes from dp:
+// BatchNorm2d, or SyncBatchNorm with --sync-bn under mpirun.
 std::shared_ptr<nn::Sequential> make_cnn(std::size_t c1, std::size_t c2, std::size_t hidden,
-                                         tg::Generator& gen) {
+                                         tg::Generator& gen, const DataParallel& dp) {
     auto net = std::make_shared<nn::Sequential>(
-        std::make_shared<nn::Conv2d>(nn::Conv2dOptions(1, c1, 5), gen),
-        std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(c1)), std::make_shared<nn::ReLU>(),
-        std::make_shared<nn::MaxPool2d>(nn::MaxPool2dOptions(2)),
-        std::make_shared<nn::Conv2d>(nn::Conv2dOptions(c1, c2, 5), gen),
-        std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(c2)), std::make_shared<nn::ReLU>(),
-        std::make_shared<nn::MaxPool2d>(nn::MaxPool2dOptions(2)), std::make_shared<nn::Flatten>());
+        std::make_shared<nn::Conv2d>(nn::Conv2dOptions(1, c1, 5), gen), dp.batch_norm(c1),
+        std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(nn::MaxPool2dOptions(2)),
+        std::make_shared<nn::Conv2d>(nn::Conv2dOptions(c1, c2, 5), gen), dp.batch_norm(c2),
+        std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(nn::MaxPool2dOptions(2)),
+        std::make_shared<nn::Flatten>());
     std::size_t features = c2 * 4 * 4;
     if (hidden > 0) {
         net->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(features, hidden), gen));
@@ -114,16 +122,22 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 // Test accuracy in eval mode (batch norm uses its running statistics), without recording.
-double evaluate(nn::Module& net, nn::data::DataLoader& loader) {
+// Distributed, each process evaluates its shard of the test set (every example once) and the
+// counts are summed.
+double evaluate(nn::Module& net, const nn::data::Dataset& test,
+                const nn::data::DataLoaderOptions& options, const DataParallel& dp) {
     tg::NoGradGuard no_grad;
     net.eval();
-    std::size_t correct = 0, seen = 0;
-    for (const auto& batch : loader) {
-        correct += nn::count_correct(net(batch.inputs), batch.labels);
-        seen += batch.size();
-    }
+    double correct = 0, seen = 0, unused = 0;
+    dp.with_loader(test, options, true, [&](auto& loader) {
+        for (const auto& batch : loader) {
+            correct += static_cast<double>(nn::count_correct(net(batch.inputs), batch.labels));
+            seen += static_cast<double>(batch.size());
+        }
+    });
+    dp.all_reduce(unused, correct, seen);
     net.train();
-    return static_cast<double>(correct) / static_cast<double>(seen);
+    return correct / seen;
 }
 
 // The training curve as a PNG through gnuplot: running loss and accuracy against examples seen.
@@ -156,13 +170,38 @@ void plot_curve(const std::vector<std::array<double, 3>>& points, const std::str
     }
 }
 
-int run(const Options& o) {
+// The distributed timings as JSON fields (empty for one process): the gradient all-reduce's time
+// per step (hooks and synchronize()) and its share of the step (forward, backward, all-reduce and
+// update), and with --barrier-timing the wait for the slowest process, measured apart.
+std::string sync_json(const DataParallel& dp, std::size_t steps, double step_seconds) {
+    if (!dp.distributed() || steps == 0) return "";
+    const SyncTiming& t = dp.timing();
+    const double n = static_cast<double>(steps);
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  ", \"allreduce_ms_per_step\": %.4f, \"allreduce_share\": %.4f, "
+                  "\"barrier_ms_per_step\": %.4f, \"buckets\": %zu, \"overlap\": %s, "
+                  "\"sync_bn\": %s",
+                  1e3 * t.allreduce_seconds / n, t.allreduce_seconds / step_seconds,
+                  1e3 * t.barrier_seconds / n, t.buckets, dp.options().overlap ? "true" : "false",
+                  dp.options().sync_bn ? "true" : "false");
+    return buf;
+}
+
+int run(const Options& o, DataParallel& dp) {
     // Keep freed tensor buffers in the process instead of returning them to the kernel after
     // every step: otherwise each step's large temporaries are page-faulted in again.
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     tg::set_num_threads(o.threads);
-    const bool quiet = o.json;
+    const bool quiet = o.json || !dp.is_root();  // only rank 0 talks
+    const auto processes = static_cast<std::size_t>(dp.size());
+    if (static_cast<std::size_t>(o.batch) % processes != 0) {
+        throw tg::ValueError("--batch " + std::to_string(o.batch) +
+                             " is the global batch, split evenly over the " +
+                             std::to_string(processes) + " processes: make it a multiple of " +
+                             std::to_string(processes));
+    }
 
     auto t_load = std::chrono::steady_clock::now();
     nn::data::Dataset train = nn::data::load_mnist(o.data, nn::data::Split::train);
@@ -177,58 +216,81 @@ int run(const Options& o) {
     }
 
     tg::Generator gen(o.seed);
-    auto net = make_cnn(o.channels[0], o.channels[1], o.hidden, gen);
-    if (!quiet) std::cerr << *net << "\n" << net->num_parameters() << " parameters\n";
+    auto net = make_cnn(o.channels[0], o.channels[1], o.hidden, gen, dp);
+    dp.prepare(*net);  // distributed: rank 0's parameters everywhere, gradient averaging
+    if (!quiet) {
+        std::cerr << *net << "\n" << net->num_parameters() << " parameters\n";
+        if (dp.distributed()) {
+            std::cerr << processes << " processes, " << o.batch << " examples per step ("
+                      << static_cast<std::size_t>(o.batch) / processes << " per process), "
+                      << dp.timing().buckets << " gradient bucket"
+                      << (dp.timing().buckets == 1 ? "" : "s") << ", batch norm "
+                      << (dp.options().sync_bn ? "synchronised" : "per process") << "\n";
+        }
+    }
     Optimizer optimizer = make_optimizer(o, net->named_parameters());
 
     const auto options = nn::data::DataLoaderOptions()
-                             .batch_size(static_cast<std::size_t>(o.batch))
+                             .batch_size(static_cast<std::size_t>(o.batch) / processes)
                              .seed(o.seed)
                              .normalize(mean, stddev);
-    nn::data::DataLoader train_loader(train, options);
-    nn::data::DataLoader test_loader(
-        test, nn::data::DataLoaderOptions(options).batch_size(1000).shuffle(false));
+    const auto test_options = nn::data::DataLoaderOptions(options).batch_size(1000).shuffle(false);
 
     std::vector<std::array<double, 3>> curve;  // examples seen, running loss, running accuracy
-    const std::size_t batches = train_loader.num_batches();
-    Progress progress(static_cast<std::size_t>(o.epochs) * batches, quiet);
     const auto t_train = std::chrono::steady_clock::now();
     std::size_t seen = 0, step = 0;
-    const std::size_t total_steps = static_cast<std::size_t>(o.epochs) * batches;
-    double last_loss = 0;
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        // Running loss and accuracy: exponential moving averages over recent batches.
-        double running_loss = 0, running_acc = 0, weight = 0;
-        std::size_t b = 0;
-        for (const auto& batch : train_loader) {
-            optimizer.set_lr(scheduled_lr(o, step++, total_steps));
-            net->zero_grad();
-            const tg::Tensor logits = (*net)(batch.inputs);
-            const tg::Tensor loss = tg::cross_entropy(logits, batch.labels);
-            loss.backward();
-            optimizer.step();
+    double last_loss = 0, step_seconds = 0;
+    dp.with_loader(train, options, false, [&](auto& train_loader) {
+        const std::size_t batches = train_loader.num_batches();
+        Progress progress(static_cast<std::size_t>(o.epochs) * batches, quiet);
+        const std::size_t total_steps = static_cast<std::size_t>(o.epochs) * batches;
+        for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+            // Running loss and accuracy: exponential moving averages over recent batches.
+            double running_loss = 0, running_acc = 0, weight = 0;
+            std::size_t b = 0;
+            for (const auto& batch : train_loader) {
+                const auto t_step = std::chrono::steady_clock::now();
+                optimizer.set_lr(scheduled_lr(o, step++, total_steps));
+                net->zero_grad();
+                const tg::Tensor logits = (*net)(batch.inputs);
+                const tg::Tensor loss = tg::cross_entropy(logits, batch.labels);
+                loss.backward();
+                dp.synchronize();  // distributed: .grad() = the average over the processes
+                optimizer.step();
+                step_seconds += seconds_since(t_step);
 
-            const double l = loss.item(), acc = nn::accuracy(logits, batch.labels);
-            weight = 0.98 * weight + 0.02;
-            running_loss = 0.98 * running_loss + 0.02 * l;
-            running_acc = 0.98 * running_acc + 0.02 * acc;
-            last_loss = running_loss / weight;
-            seen += batch.size();
-            ++b;
-            if (b % 20 == 0 || b == batches)
-                curve.push_back({double(seen), last_loss, running_acc / weight});
-            progress.update(epoch, o.epochs, b, batches, last_loss, running_acc / weight, seen,
-                            seconds_since(t_train));
+                double l = loss.item(), acc = nn::accuracy(logits, batch.labels);
+                std::size_t n = batch.size();
+                if (dp.distributed()) {  // the global batch's loss and accuracy
+                    double loss_sum = l * double(n), correct = acc * double(n), count = double(n);
+                    dp.all_reduce(loss_sum, correct, count);
+                    l = loss_sum / count;
+                    acc = correct / count;
+                    n = static_cast<std::size_t>(count);
+                }
+                weight = 0.98 * weight + 0.02;
+                running_loss = 0.98 * running_loss + 0.02 * l;
+                running_acc = 0.98 * running_acc + 0.02 * acc;
+                last_loss = running_loss / weight;
+                seen += n;
+                ++b;
+                if (b % 20 == 0 || b == batches)
+                    curve.push_back({double(seen), last_loss, running_acc / weight});
+                progress.update(epoch, o.epochs, b, batches, last_loss, running_acc / weight, seen,
+                                seconds_since(t_train));
+            }
         }
-    }
+        progress.finish();
+    });
     const double train_seconds = seconds_since(t_train);
-    progress.finish();
 
     const auto t_eval = std::chrono::steady_clock::now();
-    const double accuracy = evaluate(*net, test_loader);
+    dp.average_buffers(*net);  // per-process batch-norm statistics: their average
+    const double accuracy = evaluate(*net, test, test_options, dp);
     const double eval_seconds = seconds_since(t_eval);
     const double per_second = static_cast<double>(seen) / train_seconds;
 
+    if (!dp.is_root()) return 0;  // rank 0 saves, plots and reports
     if (!o.out.empty()) nn::save(*net, o.out);
     plot_curve(curve, o.plot, quiet);
 
@@ -237,14 +299,22 @@ int run(const Options& o) {
             "{\"test_accuracy\": %.4f, \"epochs\": %d, \"seconds\": %.3f, "
             "\"examples_per_second\": %.1f, \"train_loss\": %.4f, \"batch\": %d, \"lr\": %g, "
             "\"momentum\": %g, \"seed\": %llu, \"threads\": %d, \"train_examples\": %zu, "
-            "\"eval_seconds\": %.3f, \"load_seconds\": %.3f, \"model\": \"%s\", \"optimizer\": "
-            "\"%s\"}\n",
+            "\"eval_seconds\": %.3f, \"load_seconds\": %.3f, \"model\": \"%s\", "
+            "\"optimizer\": \"%s\", \"processes\": %zu, \"steps\": %zu, \"step_ms\": %.3f%s}\n",
             accuracy, o.epochs, train_seconds, per_second, last_loss, o.batch, o.lr, o.momentum,
             static_cast<unsigned long long>(o.seed), o.threads, train.size(), eval_seconds,
-            load_seconds, o.out.c_str(), o.optimizer.c_str());
+            load_seconds, o.out.c_str(), o.optimizer.c_str(), processes, step,
+            1e3 * step_seconds / static_cast<double>(std::max<std::size_t>(step, 1)),
+            sync_json(dp, step, step_seconds).c_str());
     } else {
         std::printf("test accuracy %.4f after %d epoch%s (%.1f s, %.0f examples/s)\n", accuracy,
                     o.epochs, o.epochs == 1 ? "" : "s", train_seconds, per_second);
+        if (dp.distributed()) {
+            const double per_step = 1e3 * dp.timing().allreduce_seconds / double(step);
+            std::printf("%zu processes; gradient all-reduce %.3f ms per step, %.1f%% of the step\n",
+                        processes, per_step,
+                        100 * dp.timing().allreduce_seconds / std::max(step_seconds, 1e-12));
+        }
         if (!o.out.empty()) std::printf("model saved to %s\n", o.out.c_str());
     }
     return 0;
@@ -294,10 +364,28 @@ int main(int argc, char** argv) {
     app.add_option("--hidden", o.hidden, "Units of a hidden layer before the output (0: none)")
         ->capture_default_str();
     app.add_flag("--json", o.json, "Print one JSON object with the results, and nothing else");
+    ParallelOptions po;
+#if TAPEGRAD_WITH_MPI
+    app.add_flag("--sync-bn", po.sync_bn,
+                 "Under mpirun: batch statistics over all processes (SyncBatchNorm) instead of "
+                 "per process");
+    app.add_option("--bucket-mb", po.bucket_mb, "Under mpirun: largest gradient bucket, in MiB")
+        ->capture_default_str()
+        ->check(CLI::Range(1e-6, 1024.0));
+    app.add_flag(
+        "--no-overlap", [&po](std::int64_t) { po.overlap = false; },
+        "Under mpirun: all-reduce the gradients after backward, not from its hooks");
+    app.add_flag("--barrier-timing", po.barrier_before_sync,
+                 "Under mpirun: wait for all processes before each all-reduce, to time the "
+                 "all-reduce apart from the wait for the slowest process");
+#endif
     CLI11_PARSE(app, argc, argv);
     if (lr->count() == 0 && o.optimizer == "sgd") o.lr = 0.05;
+    // Under mpirun, MPI starts here; one process's error then ends the whole job, with its rank.
+    DataParallel dp(po);
+    if (dp.size() > 1) return dp.run([&] { return run(o, dp); }, "train_cnn");
     try {
-        return run(o);
+        return run(o, dp);
     } catch (const tg::Error& e) {
         std::cerr << "\ntrain_cnn: " << e.what() << "\n";
         return 1;
