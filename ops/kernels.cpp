@@ -62,11 +62,24 @@ std::vector<std::size_t> strides_of(const Shape& shape) {
 }
 
 namespace {
-// Sum of a row in double, with four running sums so that the additions pipeline.
+// Sum of a row, returned in double. Elements are added in blocks of 256 with eight independent
+// lanes, which the compiler vectorizes, and the block sums in double: the rounding error of a
+// float sum stays that of a 32-element sum per lane, and the loop runs several times faster
+// than one that converts every float to double.
 template <class T>
 double row_sum(const T* p, std::size_t n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    constexpr std::size_t kLanes = 8, kBlock = 256;
+    double total = 0;
     std::size_t j = 0;
+    for (; j + kBlock <= n; j += kBlock) {
+        T lane[kLanes] = {};
+        for (std::size_t k = 0; k < kBlock; k += kLanes)
+            for (std::size_t l = 0; l < kLanes; ++l) lane[l] += p[j + k + l];
+        T block = 0;
+        for (std::size_t l = 0; l < kLanes; ++l) block += lane[l];
+        total += static_cast<double>(block);
+    }
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (; j + 4 <= n; j += 4) {
         s0 += p[j];
         s1 += p[j + 1];
@@ -74,7 +87,7 @@ double row_sum(const T* p, std::size_t n) {
         s3 += p[j + 3];
     }
     for (; j < n; ++j) s0 += p[j];
-    return (s0 + s1) + (s2 + s3);
+    return total + ((s0 + s1) + (s2 + s3));
 }
 }  // namespace
 
