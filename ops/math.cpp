@@ -8,6 +8,7 @@
 #include "ops/arithmetic.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/creation.hpp"
+#include "ops/fast_exp.hpp"
 #include "ops/kernels.hpp"
 
 namespace tg {
@@ -182,7 +183,7 @@ Tensor mask_of(const char* op, const Tensor& a, const Tensor& b, F f) {
 }  // namespace
 
 Tensor exp(const Tensor& x) {
-    return unary_op(kExp, x, [](auto v) { return std::exp(v); });
+    return unary_op(kExp, x, [](auto v) { return kernels::fast_exp(v); });
 }
 
 Tensor log(const Tensor& x) {
@@ -233,12 +234,11 @@ Tensor relu_backward(const Tensor& x, const Tensor& g) {
 }
 
 Tensor sigmoid(const Tensor& x) {
+    // 1 / (1 + e^-v) is stable on both sides: for large negative v, e^-v overflows to inf and
+    // the result is 0, never NaN.
     return unary_op(kSigmoid, x, [](auto v) {
         using T = decltype(v);
-        // Stable on both sides: never exponentiates a large positive number.
-        if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
-        const T e = std::exp(v);
-        return e / (T(1) + e);
+        return T(1) / (T(1) + kernels::fast_exp(-v));
     });
 }
 
