@@ -50,11 +50,11 @@ namespace tg::distributed {
 struct GradientReducerOptions {
     // Largest bucket, in MiB of gradient values (a parameter larger than this gets a bucket of
     // its own). PyTorch's default is 25.
-    TG_ARG(double, bucket_cap_mb) = 25.0;
+    TG_OPTION(double, bucket_cap_mb) = 25.0;
     // Start each bucket's all-reduce from the gradient hooks, during backward.
-    TG_ARG(bool, overlap) = true;
+    TG_OPTION(bool, overlap) = true;
     // Divide the sum over processes by their number (DDP); false leaves the sum.
-    TG_ARG(bool, average) = true;
+    TG_OPTION(bool, average) = true;
 };
 
 // Where the reducer's time went, summed over synchronize() calls (wall-clock seconds).

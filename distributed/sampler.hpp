@@ -32,9 +32,9 @@ namespace tg::distributed {
 enum class Remainder { pad, drop, uneven };
 
 struct DistributedSamplerOptions {
-    TG_ARG(bool, shuffle) = true;
-    TG_ARG(std::uint64_t, seed) = 0;  // the same on every process
-    TG_ARG(Remainder, remainder) = Remainder::pad;
+    TG_OPTION(bool, shuffle) = true;
+    TG_OPTION(std::uint64_t, seed) = 0;  // the same on every process
+    TG_OPTION(Remainder, remainder) = Remainder::pad;
 };
 
 class DistributedSampler {

@@ -20,15 +20,15 @@ namespace tg::nn {
 struct BatchNormOptions {
     BatchNormOptions(std::size_t num_features)  // NOLINT: implicit, as BatchNorm2d(8)
         : num_features_(num_features) {}
-    TG_ARG(std::size_t, num_features);
-    TG_ARG(double, eps) = 1e-5;
-    TG_ARG(double, momentum) = 0.1;
+    TG_OPTION(std::size_t, num_features);
+    TG_OPTION(double, eps) = 1e-5;
+    TG_OPTION(double, momentum) = 0.1;
     // Learnable gamma ("weight", ones) and beta ("bias", zeros).
-    TG_ARG(bool, affine) = true;
+    TG_OPTION(bool, affine) = true;
     // Keep running statistics and use them in eval mode; without them, batch statistics are
     // used in both modes.
-    TG_ARG(bool, track_running_stats) = true;
-    TG_ARG(DType, dtype) = kFloat32;
+    TG_OPTION(bool, track_running_stats) = true;
+    TG_OPTION(DType, dtype) = kFloat32;
 };
 
 namespace functional {

@@ -36,13 +36,13 @@ struct Padding2d {
 struct Conv2dOptions {
     Conv2dOptions(std::size_t in_channels, std::size_t out_channels, Size2 kernel_size)
         : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
-    TG_ARG(std::size_t, in_channels);
-    TG_ARG(std::size_t, out_channels);
-    TG_ARG(Size2, kernel_size);
-    TG_ARG(Size2, stride) = 1;
-    TG_ARG(Padding2d, padding) = 0;
-    TG_ARG(bool, bias) = true;
-    TG_ARG(DType, dtype) = kFloat32;
+    TG_OPTION(std::size_t, in_channels);
+    TG_OPTION(std::size_t, out_channels);
+    TG_OPTION(Size2, kernel_size);
+    TG_OPTION(Size2, stride) = 1;
+    TG_OPTION(Padding2d, padding) = 0;
+    TG_OPTION(bool, bias) = true;
+    TG_OPTION(DType, dtype) = kFloat32;
 };
 
 namespace functional {

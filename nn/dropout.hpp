@@ -15,8 +15,8 @@ namespace tg::nn {
 
 struct DropoutOptions {
     DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT: implicit, as Dropout(0.2)
-    TG_ARG(double, p);
-    TG_ARG(std::uint64_t, seed) = 0;
+    TG_OPTION(double, p);
+    TG_OPTION(std::uint64_t, seed) = 0;
 };
 
 namespace functional {

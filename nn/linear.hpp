@@ -10,10 +10,10 @@ namespace tg::nn {
 struct LinearOptions {
     LinearOptions(std::size_t in_features, std::size_t out_features)
         : in_features_(in_features), out_features_(out_features) {}
-    TG_ARG(std::size_t, in_features);
-    TG_ARG(std::size_t, out_features);
-    TG_ARG(bool, bias) = true;
-    TG_ARG(DType, dtype) = kFloat32;
+    TG_OPTION(std::size_t, in_features);
+    TG_OPTION(std::size_t, out_features);
+    TG_OPTION(bool, bias) = true;
+    TG_OPTION(DType, dtype) = kFloat32;
 };
 
 namespace functional {

@@ -1,25 +1,12 @@
 #pragma once
-// Options structs in the style of libtorch: each option is a chained setter plus a getter,
+// Options structs use TG_OPTION (autograd/options.hpp):
 //
 //     Conv2dOptions(1, 8, 5).stride(2).padding(kSame).bias(false)
-//
-// TG_ARG(T, name) = default; declares both and the stored value with its default.
 
 #include <cstddef>
 #include <string>
 
-#define TG_ARG(T, name)               \
-  public:                             \
-    auto& name(const T& new_##name) { \
-        this->name##_ = new_##name;   \
-        return *this;                 \
-    }                                 \
-    const T& name() const noexcept {  \
-        return this->name##_;         \
-    }                                 \
-                                      \
-  private:                            \
-    T name##_
+#include "autograd/options.hpp"
 
 namespace tg::nn {
 

@@ -13,19 +13,19 @@ namespace tg::nn {
 
 struct MaxPool2dOptions {
     MaxPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
-    TG_ARG(Size2, kernel_size);
+    TG_OPTION(Size2, kernel_size);
     // Defaults to the kernel size (non-overlapping windows), as in PyTorch.
-    TG_ARG(std::optional<Size2>, stride);
+    TG_OPTION(std::optional<Size2>, stride);
     // Implicit padding; padded pixels never win the max. At most half the kernel.
-    TG_ARG(Size2, padding) = 0;
+    TG_OPTION(Size2, padding) = 0;
 };
 
 struct AvgPool2dOptions {
     AvgPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
-    TG_ARG(Size2, kernel_size);
-    TG_ARG(std::optional<Size2>, stride);
+    TG_OPTION(Size2, kernel_size);
+    TG_OPTION(std::optional<Size2>, stride);
     // Implicit zero padding; padded zeros count in the average (PyTorch's count_include_pad).
-    TG_ARG(Size2, padding) = 0;
+    TG_OPTION(Size2, padding) = 0;
 };
 
 namespace functional {

@@ -17,23 +17,23 @@ using Betas = std::pair<double, double>;
 
 struct AdamOptions {
     explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
-    TG_OPTIM_OPTION(double, lr, 1e-3)
-    TG_OPTIM_OPTION(Betas, betas, Betas(0.9, 0.999))
-    TG_OPTIM_OPTION(double, eps, 1e-8)
-    TG_OPTIM_OPTION(double, weight_decay, 0.0)
-    TG_OPTIM_OPTION(bool, amsgrad, false)
-    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0)
+    TG_OPTION(double, lr) = 1e-3;
+    TG_OPTION(Betas, betas) = Betas(0.9, 0.999);
+    TG_OPTION(double, eps) = 1e-8;
+    TG_OPTION(double, weight_decay) = 0.0;
+    TG_OPTION(bool, amsgrad) = false;
+    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0);
 };
 
 // AdamW's options: as Adam's, with libtorch's default weight_decay of 0.01 (decoupled).
 struct AdamWOptions {
     explicit AdamWOptions(double lr = 1e-3) : lr_(lr) {}
-    TG_OPTIM_OPTION(double, lr, 1e-3)
-    TG_OPTIM_OPTION(Betas, betas, Betas(0.9, 0.999))
-    TG_OPTIM_OPTION(double, eps, 1e-8)
-    TG_OPTIM_OPTION(double, weight_decay, 1e-2)
-    TG_OPTIM_OPTION(bool, amsgrad, false)
-    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0)
+    TG_OPTION(double, lr) = 1e-3;
+    TG_OPTION(Betas, betas) = Betas(0.9, 0.999);
+    TG_OPTION(double, eps) = 1e-8;
+    TG_OPTION(double, weight_decay) = 1e-2;
+    TG_OPTION(bool, amsgrad) = false;
+    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0);
 };
 
 class Adam : public FirstOrderOptimizer {

@@ -12,11 +12,11 @@ namespace tg::optim {
 
 struct BFGSOptions {
     explicit BFGSOptions(double lr = 1) : lr_(lr) {}
-    TG_OPTIM_OPTION(double, lr, 1.0)
-    TG_OPTIM_OPTION(std::size_t, max_size, 4096)
-    TG_OPTIM_OPTION(LineSearchKind, line_search, LineSearchKind::strong_wolfe)
-    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions())
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+    TG_OPTION(double, lr) = 1.0;
+    TG_OPTION(std::size_t, max_size) = 4096;
+    TG_OPTION(LineSearchKind, line_search) = LineSearchKind::strong_wolfe;
+    TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
 };
 
 class BFGS : public LineSearchOptimizer {

@@ -9,10 +9,10 @@ namespace tg::optim {
 
 struct GradientDescentOptions {
     explicit GradientDescentOptions(double lr = 1) : lr_(lr) {}
-    TG_OPTIM_OPTION(double, lr, 1.0)
-    TG_OPTIM_OPTION(LineSearchKind, line_search, LineSearchKind::backtracking)
-    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions())
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+    TG_OPTION(double, lr) = 1.0;
+    TG_OPTION(LineSearchKind, line_search) = LineSearchKind::backtracking;
+    TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
 };
 
 class GradientDescent : public LineSearchOptimizer {

@@ -14,11 +14,11 @@ namespace tg::optim {
 
 struct LBFGSOptions {
     explicit LBFGSOptions(double lr = 1) : lr_(lr) {}
-    TG_OPTIM_OPTION(double, lr, 1.0)
-    TG_OPTIM_OPTION(std::size_t, history_size, 10)
-    TG_OPTIM_OPTION(LineSearchKind, line_search, LineSearchKind::strong_wolfe)
-    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions())
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+    TG_OPTION(double, lr) = 1.0;
+    TG_OPTION(std::size_t, history_size) = 10;
+    TG_OPTION(LineSearchKind, line_search) = LineSearchKind::strong_wolfe;
+    TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
 };
 
 class LBFGS : public LineSearchOptimizer {

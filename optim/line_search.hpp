@@ -28,14 +28,14 @@ enum class LineSearchKind {
 const char* to_string(LineSearchKind kind);
 
 struct LineSearchOptions {
-    TG_OPTIM_OPTION(double, c1, 1e-4)  // sufficient decrease
-    TG_OPTIM_OPTION(double, c2, 0.9)   // curvature (strong Wolfe); 0.1 suits nonlinear CG
-    TG_OPTIM_OPTION(std::size_t, max_evaluations, 25)
-    TG_OPTIM_OPTION(double, shrink, 0.5)      // backtracking: the largest factor per trial
-    TG_OPTIM_OPTION(bool, interpolate, true)  // backtracking: quadratic interpolation, else shrink
-    TG_OPTIM_OPTION(double, alpha_max, 1e10)  // strong Wolfe: the longest step tried
+    TG_OPTION(double, c1) = 1e-4;  // sufficient decrease
+    TG_OPTION(double, c2) = 0.9;   // curvature (strong Wolfe); 0.1 suits nonlinear CG
+    TG_OPTION(std::size_t, max_evaluations) = 25;
+    TG_OPTION(double, shrink) = 0.5;      // backtracking: the largest factor per trial
+    TG_OPTION(bool, interpolate) = true;  // backtracking: quadratic interpolation, else shrink
+    TG_OPTION(double, alpha_max) = 1e10;  // strong Wolfe: the longest step tried
     // Strong Wolfe: give up when the bracket is narrower than this, relative to its end.
-    TG_OPTIM_OPTION(double, tolerance_change, 1e-12)
+    TG_OPTION(double, tolerance_change) = 1e-12;
 };
 
 // One point of phi: alpha, phi(alpha) and phi'(alpha) (NaN if not computed).

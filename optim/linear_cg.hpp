@@ -28,12 +28,12 @@ namespace tg::optim {
 using LinearOperator = std::function<void(const FlatVector& v, FlatVector& Av)>;
 
 struct LinearCGOptions {
-    TG_OPTIM_OPTION(double, rel_tol, 1e-10)
-    TG_OPTIM_OPTION(double, abs_tol, 0.0)
-    TG_OPTIM_OPTION(std::size_t, max_iter, 0)   // 0: the length of b
-    TG_OPTIM_OPTION(double, trust_radius, 0.0)  // 0: no trust region
+    TG_OPTION(double, rel_tol) = 1e-10;
+    TG_OPTION(double, abs_tol) = 0.0;
+    TG_OPTION(std::size_t, max_iter) = 0;   // 0: the length of b
+    TG_OPTION(double, trust_radius) = 0.0;  // 0: no trust region
     // Solve (A + damping I) x = b instead (Levenberg-Marquardt / Martens damping).
-    TG_OPTIM_OPTION(double, damping, 0.0)
+    TG_OPTION(double, damping) = 0.0;
 };
 
 enum class LinearCGStatus {

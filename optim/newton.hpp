@@ -26,15 +26,15 @@ namespace tg::optim {
 enum class HessianModification { eigenvalue_shift, levenberg };
 
 struct NewtonOptions {
-    TG_OPTIM_OPTION(HessianModification, modification, HessianModification::eigenvalue_shift)
-    TG_OPTIM_OPTION(double, min_eigenvalue, 1e-8)  // delta, relative to max(1, |lambda_max|)
-    TG_OPTIM_OPTION(double, damping, 1e-3)         // levenberg: the first mu
+    TG_OPTION(HessianModification, modification) = HessianModification::eigenvalue_shift;
+    TG_OPTION(double, min_eigenvalue) = 1e-8;  // delta, relative to max(1, |lambda_max|)
+    TG_OPTION(double, damping) = 1e-3;         // levenberg: the first mu
     // backtracking (default) or none (always the full Newton step); eigenvalue_shift only.
-    TG_OPTIM_OPTION(LineSearchKind, line_search, LineSearchKind::backtracking)
-    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions())
+    TG_OPTION(LineSearchKind, line_search) = LineSearchKind::backtracking;
+    TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
     // The Hessian takes n products and an O(n^3) solve: refuse problems larger than this.
-    TG_OPTIM_OPTION(std::size_t, max_size, 2048)
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+    TG_OPTION(std::size_t, max_size) = 2048;
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
 };
 
 class Newton : public Optimizer {

@@ -44,16 +44,16 @@ enum class ForcingSequence {
 };
 
 struct NewtonCGOptions {
-    TG_OPTIM_OPTION(NewtonCGGlobalization, globalization, NewtonCGGlobalization::line_search)
-    TG_OPTIM_OPTION(ForcingSequence, forcing, ForcingSequence::superlinear)
-    TG_OPTIM_OPTION(double, forcing_constant, 0.5)
-    TG_OPTIM_OPTION(std::size_t, max_cg_iter, 0)  // 0: the number of parameters
-    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions())
-    TG_OPTIM_OPTION(double, initial_radius, 1.0)   // trust_region
-    TG_OPTIM_OPTION(double, max_radius, 1e4)       // trust_region
-    TG_OPTIM_OPTION(double, accept_ratio, 0.1)     // trust_region: accept when rho > this
-    TG_OPTIM_OPTION(double, initial_damping, 1.0)  // damping: the first lambda
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+    TG_OPTION(NewtonCGGlobalization, globalization) = NewtonCGGlobalization::line_search;
+    TG_OPTION(ForcingSequence, forcing) = ForcingSequence::superlinear;
+    TG_OPTION(double, forcing_constant) = 0.5;
+    TG_OPTION(std::size_t, max_cg_iter) = 0;  // 0: the number of parameters
+    TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
+    TG_OPTION(double, initial_radius) = 1.0;   // trust_region
+    TG_OPTION(double, max_radius) = 1e4;       // trust_region
+    TG_OPTION(double, accept_ratio) = 0.1;     // trust_region: accept when rho > this
+    TG_OPTION(double, initial_damping) = 1.0;  // damping: the first lambda
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
 };
 
 class NewtonCG : public Optimizer {

@@ -18,13 +18,13 @@ const char* to_string(CGBeta beta);
 
 struct NonlinearCGOptions {
     explicit NonlinearCGOptions(CGBeta beta = CGBeta::polak_ribiere_plus) : beta_(beta) {}
-    TG_OPTIM_OPTION(CGBeta, beta, CGBeta::polak_ribiere_plus)
-    TG_OPTIM_OPTION(std::size_t, restart_every, 0)
-    TG_OPTIM_OPTION(double, restart_threshold, 0.1)  // Powell's test; 0 turns it off
-    TG_OPTIM_OPTION(double, lr, 1.0)                 // scales the first trial step
-    TG_OPTIM_OPTION(LineSearchKind, line_search, LineSearchKind::strong_wolfe)
-    TG_OPTIM_OPTION(LineSearchOptions, line_search_options, LineSearchOptions().c2(0.1))
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9)
+    TG_OPTION(CGBeta, beta) = CGBeta::polak_ribiere_plus;
+    TG_OPTION(std::size_t, restart_every) = 0;
+    TG_OPTION(double, restart_threshold) = 0.1;  // Powell's test; 0 turns it off
+    TG_OPTION(double, lr) = 1.0;                 // scales the first trial step
+    TG_OPTION(LineSearchKind, line_search) = LineSearchKind::strong_wolfe;
+    TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions().c2(0.1);
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
 };
 
 class NonlinearCG : public LineSearchOptimizer {

@@ -13,13 +13,13 @@ namespace tg::optim {
 
 struct RMSpropOptions {
     explicit RMSpropOptions(double lr = 1e-2) : lr_(lr) {}
-    TG_OPTIM_OPTION(double, lr, 1e-2)
-    TG_OPTIM_OPTION(double, alpha, 0.99)
-    TG_OPTIM_OPTION(double, eps, 1e-8)
-    TG_OPTIM_OPTION(double, weight_decay, 0.0)
-    TG_OPTIM_OPTION(double, momentum, 0.0)
-    TG_OPTIM_OPTION(bool, centered, false)
-    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0)
+    TG_OPTION(double, lr) = 1e-2;
+    TG_OPTION(double, alpha) = 0.99;
+    TG_OPTION(double, eps) = 1e-8;
+    TG_OPTION(double, weight_decay) = 0.0;
+    TG_OPTION(double, momentum) = 0.0;
+    TG_OPTION(bool, centered) = false;
+    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0);
 };
 
 class RMSprop : public FirstOrderOptimizer {

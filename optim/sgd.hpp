@@ -19,11 +19,11 @@ namespace tg::optim {
 
 struct SGDOptions {
     explicit SGDOptions(double lr = 0.01) : lr_(lr) {}
-    TG_OPTIM_OPTION(double, lr, 0.01)
-    TG_OPTIM_OPTION(double, momentum, 0.0)
-    TG_OPTIM_OPTION(bool, nesterov, false)
-    TG_OPTIM_OPTION(double, weight_decay, 0.0)
-    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0)
+    TG_OPTION(double, lr) = 0.01;
+    TG_OPTION(double, momentum) = 0.0;
+    TG_OPTION(bool, nesterov) = false;
+    TG_OPTION(double, weight_decay) = 0.0;
+    TG_OPTIM_STOP_OPTIONS(0, 0.0, 0.0);
 };
 
 class SGD : public FirstOrderOptimizer {

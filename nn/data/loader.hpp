@@ -19,15 +19,15 @@
 namespace tg::nn::data {
 
 struct DataLoaderOptions {
-    TG_ARG(std::size_t, batch_size) = 64;
-    TG_ARG(bool, shuffle) = true;
-    TG_ARG(std::uint64_t, seed) = 0;
+    TG_OPTION(std::size_t, batch_size) = 64;
+    TG_OPTION(bool, shuffle) = true;
+    TG_OPTION(std::uint64_t, seed) = 0;
     // Leave out the last batch when it would be smaller than batch_size.
-    TG_ARG(bool, drop_last) = false;
-    TG_ARG(DType, dtype) = kFloat32;
+    TG_OPTION(bool, drop_last) = false;
+    TG_OPTION(DType, dtype) = kFloat32;
     // Subtracted from and divided into pixels scaled to [0, 1].
-    TG_ARG(double, mean) = 0.0;
-    TG_ARG(double, stddev) = 1.0;
+    TG_OPTION(double, mean) = 0.0;
+    TG_OPTION(double, stddev) = 1.0;
 
   public:
     DataLoaderOptions& normalize(double m, double s) {
