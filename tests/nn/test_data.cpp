@@ -151,8 +151,9 @@ TEST_CASE("broken IDX files give an IOError naming the file and the problem",
     // gzip damage: cut short, and corrupted in the middle.
     std::vector<unsigned char> good =
         idx_bytes(0x08, {100, 100}, std::vector<unsigned char>(10000, 3));
+    const std::size_t header = good.size() - 10000;  // magic and two dimensions: 12 bytes
     for (std::size_t i = 0; i < 10000; ++i)
-        good[16 + i] = static_cast<unsigned char>(i * 7919 % 251);
+        good[header + i] = static_cast<unsigned char>(i * 7919 % 251);
     gzip_to(tmp.file("good.gz"), good);
     auto gz = read_bytes(tmp.file("good.gz"));
     REQUIRE(read_idx(tmp.file("good.gz")).bytes.size() == 10000);
