@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <cmath>
 #include <string>
 
 #include "autograd/op.hpp"
@@ -42,21 +43,54 @@ const OpDef kMatmul{"matmul",
                         return broadcast_to(r, c.out().shape());
                     }};
 
+// C = op(A) op(B) in row-major storage, with explicit leading dimensions so that a block of
+// rows or columns of a larger product can be computed on its own.
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
-          const float* b, float* c) {
+          std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a,
-                static_cast<int>(ta ? m : k), b, static_cast<int>(tb ? k : n), 0.0f, c,
-                static_cast<int>(n));
+                static_cast<int>(lda), b, static_cast<int>(ldb), 0.0f, c, static_cast<int>(ldc));
 }
 
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a,
-          const double* b, double* c) {
+          std::size_t lda, const double* b, std::size_t ldb, double* c, std::size_t ldc) {
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, a,
-                static_cast<int>(ta ? m : k), b, static_cast<int>(tb ? k : n), 0.0, c,
-                static_cast<int>(n));
+                static_cast<int>(lda), b, static_cast<int>(ldb), 0.0, c, static_cast<int>(ldc));
 }
+
+// tapegrad runs every BLAS call on one thread and spreads the work across its own threads (the
+// OpenMP pool of kernels::parallel_for): whole products of a batch, or row or column blocks of
+// one large product. Two pools that both spin while waiting (OpenBLAS's and OpenMP's) would
+// fight over the cores; one pool does not.
+constexpr double kFlopsPerThread = double(1 << 18);
+
+template <class T>
+void product(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+             T* c) {
+    const std::size_t lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+    const double flops = 2.0 * double(m) * double(n) * double(k);
+    const std::size_t threads = static_cast<std::size_t>(omp_get_max_threads());
+    if (threads <= 1 || flops < 2 * kFlopsPerThread || omp_in_parallel()) {
+        gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+        return;
+    }
+    if (m >= n) {  // blocks of rows of C and of op(A)
+        kernels::parallel_for(m, 8, [&](std::size_t r0, std::size_t r1) {
+            gemm(ta, tb, r1 - r0, n, k, a + (ta ? r0 : r0 * lda), lda, b, ldb, c + r0 * ldc, ldc);
+        });
+    } else {  // blocks of columns of C and of op(B)
+        kernels::parallel_for(n, 8, [&](std::size_t c0, std::size_t c1) {
+            gemm(ta, tb, m, c1 - c0, k, a, lda, b + (tb ? c0 * ldb : c0), ldb, c + c0, ldc);
+        });
+    }
+}
+
+// BLAS on one thread from the start (see above); set_num_threads() sizes tapegrad's own pool.
+const bool kBlasSingleThreaded = [] {
+    openblas_set_num_threads(1);
+    return true;
+}();
 
 std::string product_str(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     return shape_str(a.shape()) + (ta ? "^T" : "") + " @ " + shape_str(b.shape()) +
@@ -106,12 +140,19 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
         }
         if (ba > 1 && bb == 1 && !ta) {
             // A batch of row blocks times one matrix is a single tall product.
-            gemm(false, tb, batch * m, n, ka, pa, pb, pc);
+            product(false, tb, batch * m, n, ka, pa, pb, pc);
+        } else if (batch == 1) {
+            product(ta, tb, m, n, ka, pa, pb, pc);
         } else {
-            for (std::size_t i = 0; i < batch; ++i) {
-                gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0),
-                     pb + (bb > 1 ? i * ka * n : 0), pc + i * m * n);
-            }
+            // Whole products of the batch to each thread.
+            const double flops = 2.0 * double(m) * double(n) * double(ka);
+            const auto grain = static_cast<std::size_t>(std::ceil(kFlopsPerThread / flops));
+            kernels::parallel_for(batch, grain, [&](std::size_t i0, std::size_t i1) {
+                for (std::size_t i = i0; i < i1; ++i) {
+                    gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0), ta ? m : ka,
+                         pb + (bb > 1 ? i * ka * n : 0), tb ? ka : n, pc + i * m * n, n);
+                }
+            });
         }
         return Tensor(std::move(r));
     });
@@ -120,8 +161,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 
 void set_num_threads(int n) {
     if (n < 1) throw ValueError("set_num_threads: " + std::to_string(n) + " threads");
-    openblas_set_num_threads(n);
-    omp_set_num_threads(n);  // tapegrad's own loops (kernels::parallel_for)
+    openblas_set_num_threads(1);  // products are split across tapegrad's own threads instead
+    omp_set_num_threads(n);
 }
 
 int num_threads() {
