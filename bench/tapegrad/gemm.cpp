@@ -43,8 +43,7 @@ Workload gemm() {
                     run.sample(t1 - t0);
                     blas_us.push_back(t2 - t1);
                 }
-                const double flop =
-                    2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+                const double flop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
                 const double ours = flop / (median(run.samples()) * 1e3);
                 const double blas = flop / (median(blas_us) * 1e3);
                 run.extra("gflops", ours);
