@@ -15,7 +15,10 @@ void check_finite(const Tensor& t, const std::string& what) {
         const auto* p = a.data();
         for (std::size_t i = 0; i < a.size(); ++i) {
             if (!std::isfinite(p[i])) {
-                throw NumericError(what + " holds " + (std::isnan(p[i]) ? "NaN" : p[i] < 0 ? "-Inf" : "Inf") +
+                throw NumericError(what + " holds " +
+                                   (std::isnan(p[i]) ? "NaN"
+                                    : p[i] < 0       ? "-Inf"
+                                                     : "Inf") +
                                    " at flat index " + std::to_string(i) + " (shape " +
                                    shape_str(t.shape()) + ")");
             }

@@ -20,7 +20,9 @@ Tape& Tape::current() {
     return tape;
 }
 
-Tape::Tape() : serial_(g_next_serial.fetch_add(1)) { detail::tune_malloc_once(); }
+Tape::Tape() : serial_(g_next_serial.fetch_add(1)) {
+    detail::tune_malloc_once();
+}
 
 Tape::~Tape() {
     if (tl_tape == this) tl_tape = nullptr;

@@ -226,10 +226,11 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
         const auto& a = cols.array<T>();
         auto r = kernels::filled<T>(Shape{N, C, H, W}, T(0));
         const Geometry g{C, H, W, OH, OW, w};
-        kernels::parallel_for(N, C * k * L >= (1u << 14) ? 1 : N, [&](std::size_t b, std::size_t e) {
-            for (std::size_t n = b; n < e; ++n)
-                fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
-        });
+        kernels::parallel_for(
+            N, C * k * L >= (1u << 14) ? 1 : N, [&](std::size_t b, std::size_t e) {
+                for (std::size_t n = b; n < e; ++n)
+                    fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
+            });
         return Tensor(std::move(r));
     });
     return record(kFold, std::move(out), {cols}, Attrs(attrs_of(w)));

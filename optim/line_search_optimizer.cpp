@@ -58,13 +58,7 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
     if (reduction() && start_loss.defined()) start_loss = scalar_tensor(f, start_loss.dtype());
     FlatVector x = read_parameters();
     double g_norm = norm(g);
-    remember(f, g_norm);
-    if (!std::isfinite(f) || !std::isfinite(g_norm)) {
-        set_status(Status::non_finite,
-                   fmt::format("the {} at the starting point is NaN or Inf; parameters unchanged",
-                               std::isfinite(f) ? "gradient" : "loss"));
-        return start_loss;
-    }
+    if (stop_at_start(f, g_norm)) return start_loss;
 
     const std::size_t n = x.size();
     FlatVector d(n), x_trial(n), s_vec(n), y_vec(n);
@@ -72,14 +66,7 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
     std::size_t done = 0;
     bool retried = false;  // steepest descent after a failed search, once per iteration
     for (;;) {
-        if (g_norm == 0 || (s.tolerance_grad > 0 && g_norm <= s.tolerance_grad)) {
-            set_status(Status::converged_gradient, gradient_reason(g_norm, s.tolerance_grad));
-            break;
-        }
-        if (s.max_iter > 0 && done >= s.max_iter) {
-            set_status(Status::max_iterations, iterations_reason(s.max_iter));
-            break;
-        }
+        if (stop_before_iteration(g_norm, done, s.tolerance_grad, s.max_iter)) break;
         const bool fresh = !has_memory();
         direction(g, d);
         double dphi0 = dot(g, d);
@@ -172,15 +159,7 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
         ++done;
         const double step_norm = norm(s_vec);
         finish_iteration({0, f, g_norm, step_norm, accepted.alpha});
-        // A converged gradient is the better reason when both rules hold.
-        if (g_norm == 0 || (s.tolerance_grad > 0 && g_norm <= s.tolerance_grad)) {
-            set_status(Status::converged_gradient, gradient_reason(g_norm, s.tolerance_grad));
-            break;
-        }
-        if (s.tolerance_step > 0 && step_norm <= s.tolerance_step) {
-            set_status(Status::converged_step, step_reason(step_norm, s.tolerance_step));
-            break;
-        }
+        if (stop_after_iteration(g_norm, step_norm, s.tolerance_grad, s.tolerance_step)) break;
     }
     return start_loss;
 }

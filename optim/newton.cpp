@@ -110,13 +110,7 @@ Tensor Newton::step(const LossFunction& loss_fn) {
     FlatVector x = read_parameters();
     const Tensor start_loss = scalar_tensor(f, kFloat64);
     double g_norm = norm(g);
-    remember(f, g_norm);
-    if (!std::isfinite(f) || !std::isfinite(g_norm)) {
-        set_status(Status::non_finite,
-                   fmt::format("the {} at the starting point is NaN or Inf; parameters unchanged",
-                               std::isfinite(f) ? "gradient" : "loss"));
-        return start_loss;
-    }
+    if (stop_at_start(f, g_norm)) return start_loss;
     const bool levenberg = options_.modification() == HessianModification::levenberg;
     if (levenberg && mu_ < 0) mu_ = options_.damping();
     std::size_t done = 0;
@@ -131,15 +125,8 @@ Tensor Newton::step(const LossFunction& loss_fn) {
     };
 
     for (;;) {
-        if (g_norm == 0 || (options_.tolerance_grad() > 0 && g_norm <= options_.tolerance_grad())) {
-            set_status(Status::converged_gradient,
-                       gradient_reason(g_norm, options_.tolerance_grad()));
+        if (stop_before_iteration(g_norm, done, options_.tolerance_grad(), options_.max_iter()))
             break;
-        }
-        if (options_.max_iter() > 0 && done >= options_.max_iter()) {
-            set_status(Status::max_iterations, iterations_reason(options_.max_iter()));
-            break;
-        }
         const Matrix h = dense_hessian(*point, n);
         counters_.hessian_vector_products += n;
         if (!std::all_of(h.begin(), h.end(), [](double v) { return std::isfinite(v); })) {
@@ -231,16 +218,9 @@ Tensor Newton::step(const LossFunction& loss_fn) {
         g_norm = g_new_norm;
         ++done;
         finish_iteration({0, f, g_norm, step_norm, alpha});
-        // A converged gradient is the better reason when both rules hold.
-        if (g_norm == 0 || (options_.tolerance_grad() > 0 && g_norm <= options_.tolerance_grad())) {
-            set_status(Status::converged_gradient,
-                       gradient_reason(g_norm, options_.tolerance_grad()));
+        if (stop_after_iteration(g_norm, step_norm, options_.tolerance_grad(),
+                                 options_.tolerance_step()))
             break;
-        }
-        if (options_.tolerance_step() > 0 && step_norm <= options_.tolerance_step()) {
-            set_status(Status::converged_step, step_reason(step_norm, options_.tolerance_step()));
-            break;
-        }
     }
     write_gradients(g);
     return start_loss;

@@ -118,13 +118,7 @@ Tensor NewtonCG::run(Problem& problem) {
     FlatVector x = read_parameters();
     const Tensor start_loss = scalar_tensor(f, kFloat64);
     double g_norm = norm(g);
-    remember(f, g_norm);
-    if (!std::isfinite(f) || !std::isfinite(g_norm)) {
-        set_status(Status::non_finite,
-                   fmt::format("the {} at the starting point is NaN or Inf; parameters unchanged",
-                               std::isfinite(f) ? "gradient" : "loss"));
-        return start_loss;
-    }
+    if (stop_at_start(f, g_norm)) return start_loss;
     if (radius_ < 0) radius_ = o.initial_radius();
     if (lambda_ < 0) lambda_ = o.initial_damping();
 
@@ -140,14 +134,7 @@ Tensor NewtonCG::run(Problem& problem) {
     };
 
     for (;;) {
-        if (g_norm == 0 || (o.tolerance_grad() > 0 && g_norm <= o.tolerance_grad())) {
-            set_status(Status::converged_gradient, gradient_reason(g_norm, o.tolerance_grad()));
-            break;
-        }
-        if (o.max_iter() > 0 && done >= o.max_iter()) {
-            set_status(Status::max_iterations, iterations_reason(o.max_iter()));
-            break;
-        }
+        if (stop_before_iteration(g_norm, done, o.tolerance_grad(), o.max_iter())) break;
         if (!point) {  // a rejected step moved the parameters and back: rebuild the graph
             point = evaluate();
         }
@@ -269,15 +256,7 @@ Tensor NewtonCG::run(Problem& problem) {
         g_norm = g_new_norm;
         ++done;
         finish_iteration({0, f, g_norm, step_norm, alpha});
-        // A converged gradient is the better reason when both rules hold.
-        if (g_norm == 0 || (o.tolerance_grad() > 0 && g_norm <= o.tolerance_grad())) {
-            set_status(Status::converged_gradient, gradient_reason(g_norm, o.tolerance_grad()));
-            break;
-        }
-        if (o.tolerance_step() > 0 && step_norm <= o.tolerance_step()) {
-            set_status(Status::converged_step, step_reason(step_norm, o.tolerance_step()));
-            break;
-        }
+        if (stop_after_iteration(g_norm, step_norm, o.tolerance_grad(), o.tolerance_step())) break;
     }
     write_gradients(g);
     return start_loss;

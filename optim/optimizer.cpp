@@ -165,4 +165,39 @@ std::string Optimizer::iterations_reason(std::size_t max_iter) const {
                        counters_.iterations, last_grad_norm_);
 }
 
+bool Optimizer::stop_at_start(double f, double g_norm) {
+    remember(f, g_norm);
+    if (std::isfinite(f) && std::isfinite(g_norm)) return false;
+    set_status(Status::non_finite,
+               fmt::format("the {} at the starting point is NaN or Inf; parameters unchanged",
+                           std::isfinite(f) ? "gradient" : "loss"));
+    return true;
+}
+
+bool Optimizer::stop_before_iteration(double g_norm, std::size_t done, double tolerance_grad,
+                                      std::size_t max_iter) {
+    if (g_norm == 0 || (tolerance_grad > 0 && g_norm <= tolerance_grad)) {
+        set_status(Status::converged_gradient, gradient_reason(g_norm, tolerance_grad));
+        return true;
+    }
+    if (max_iter > 0 && done >= max_iter) {
+        set_status(Status::max_iterations, iterations_reason(max_iter));
+        return true;
+    }
+    return false;
+}
+
+bool Optimizer::stop_after_iteration(double g_norm, double step_norm, double tolerance_grad,
+                                     double tolerance_step) {
+    if (g_norm == 0 || (tolerance_grad > 0 && g_norm <= tolerance_grad)) {
+        set_status(Status::converged_gradient, gradient_reason(g_norm, tolerance_grad));
+        return true;
+    }
+    if (tolerance_step > 0 && step_norm <= tolerance_step) {
+        set_status(Status::converged_step, step_reason(step_norm, tolerance_step));
+        return true;
+    }
+    return false;
+}
+
 }  // namespace tg::optim

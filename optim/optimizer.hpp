@@ -148,6 +148,18 @@ class Optimizer {
     std::string step_reason(double step_norm, double tolerance) const;
     std::string iterations_reason(std::size_t max_iter) const;
 
+    // The stopping rules of the methods whose step() runs many iterations (line-search and
+    // Newton methods). Each sets the status and returns true when a rule holds.
+    // At the starting point: remembers f and ||g||; stops (non_finite) if either is NaN or Inf.
+    bool stop_at_start(double f, double g_norm);
+    // Before an iteration: ||g|| within tolerance_grad, or max_iter iterations done.
+    bool stop_before_iteration(double g_norm, std::size_t done, double tolerance_grad,
+                               std::size_t max_iter);
+    // After an iteration: ||g|| within tolerance_grad (the better reason when both rules hold),
+    // or a step within tolerance_step.
+    bool stop_after_iteration(double g_norm, double step_norm, double tolerance_grad,
+                              double tolerance_step);
+
     Counters counters_;
 
   private:

@@ -9,7 +9,8 @@ namespace bench::libtorch {
 Workload gemm() {
     return {"gemm", 1024, 30, 3, [](const Args& a, Run& run) {
                 const std::int64_t n = a.batch;
-                const auto opts = torch::TensorOptions().dtype(a.f64() ? torch::kFloat64 : torch::kFloat32);
+                const auto opts =
+                    torch::TensorOptions().dtype(a.f64() ? torch::kFloat64 : torch::kFloat32);
                 torch::manual_seed(a.seed);
                 const torch::Tensor x = torch::rand({n, n}, opts);
                 const torch::Tensor y = torch::rand({n, n}, opts);
@@ -17,7 +18,8 @@ Workload gemm() {
                     const torch::Tensor p = torch::matmul(x, y);
                     if (p.numel() != n * n) throw std::runtime_error("gemm: bad result");
                 });
-                const double flop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+                const double flop =
+                    2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
                 run.extra("gflops", flop / (median(run.samples()) * 1e3));
             }};
 }

@@ -5,7 +5,8 @@
 
 int main(int argc, char** argv) {
     using namespace bench::libtorch;
-    const std::vector<bench::Workload> workloads{overhead(), mlp(), grad(), hvp(), newton_cg(), cnn(), gemm()};
+    const std::vector<bench::Workload> workloads{overhead(),  mlp(), grad(), hvp(),
+                                                 newton_cg(), cnn(), gemm()};
     return bench::main(
         "libtorch", workloads,
         [](int n) {

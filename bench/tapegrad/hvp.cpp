@@ -44,7 +44,11 @@ Workload hvp_workload(const char* name, tg::HvpMode mode) {
 
 }  // namespace
 
-Workload hvp() { return hvp_workload("hvp", tg::HvpMode::reverse_over_reverse); }
-Workload hvp_forward() { return hvp_workload("hvp_fwd", tg::HvpMode::forward_over_reverse); }
+Workload hvp() {
+    return hvp_workload("hvp", tg::HvpMode::reverse_over_reverse);
+}
+Workload hvp_forward() {
+    return hvp_workload("hvp_fwd", tg::HvpMode::forward_over_reverse);
+}
 
 }  // namespace bench::tapegrad

@@ -13,10 +13,7 @@
 //
 //   build/examples/custom_op [--data DIR] [--epochs N] [--out DIR]
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -27,15 +24,22 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "../train_cnn/progress.hpp"
+#include "common/gnuplot.hpp"
+#include "common/output_dir.hpp"
+#include "common/progress_bar.hpp"
+#include "common/running_average.hpp"
+#include "common/stopwatch.hpp"
+#include "common/training_curve.hpp"
 #include "tapegrad.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace nn = tg::nn;
+using example::seconds_since;
 using tg::Tensor;
 
 // ---- the op ----------------------------------------------------------------------------------
@@ -174,10 +178,6 @@ struct Options {
     std::uint64_t seed = 1;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 // The training set and a held-out test set. With a train split in `dir`, its first train_size
 // examples and the t10k split; with only t10k (as in a directory holding the MNIST test set),
 // its first 8000 examples for training and the last 2000 for testing.
@@ -205,37 +205,25 @@ double evaluate(nn::Module& net, const nn::data::Dataset& test, double mean, dou
     return static_cast<double>(correct) / static_cast<double>(test.size());
 }
 
-void plot(const fs::path& out, const std::vector<std::array<double, 3>>& curve,
+void plot(const fs::path& out, const example::TrainingCurve& curve,
           const std::vector<double>& betas) {
-    if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-        std::printf("gnuplot is not installed, no plot (apt-get install gnuplot-nox)\n");
-        return;
-    }
     const fs::path png = out / "custom_op.png";
-    FILE* gp = popen("gnuplot", "w");
-    if (!gp) return;
-    std::fprintf(gp,
-                 "set terminal pngcairo size 1200,450\nset output '%s'\n"
-                 "set multiplot layout 1,2\nset grid\n$c << EOD\n",
-                 png.string().c_str());
-    for (const auto& p : curve) std::fprintf(gp, "%g %g %g\n", p[0], p[1], p[2]);
-    std::fprintf(gp, "EOD\n$b << EOD\n");
-    for (double b : betas) std::fprintf(gp, "%g\n", b);
+    std::string script = "set terminal pngcairo size 1200,450\nset output '" + png.string() +
+                         "'\nset multiplot layout 1,2\n";
+    script += curve.gnuplot_commands(
+        "MLP with the user-defined Swish: running training loss and accuracy");
+    script += "$b << EOD\n";
+    for (double b : betas) script += fmt::format("{:g}\n", b);
     const auto [lo, hi] = std::minmax_element(betas.begin(), betas.end());
-    std::fprintf(gp, "EOD\nbw = %g\n", std::max(1e-3, (*hi - *lo) / 25));
-    std::fprintf(gp,
-                 "set title 'MLP with the user-defined Swish: running training loss and "
-                 "accuracy'\nset xlabel 'training examples seen'\nset ylabel 'loss'\n"
-                 "set y2label 'accuracy'\nset ytics nomirror\nset y2tics\nset key center right\n"
-                 "plot $c using 1:2 with lines lw 2 title 'loss', $c using 1:3 axes x1y2 with "
-                 "lines lw 2 title 'accuracy'\n"
-                 "unset y2tics\nunset y2label\nset ytics mirror\n"
-                 "set title 'learned beta per hidden unit (all start at 1)'\nset xlabel 'beta'\n"
-                 "set ylabel 'hidden units'\nbin(x) = bw * floor(x / bw) + bw / 2\n"
-                 "set boxwidth bw\nset style fill solid 0.6\n"
-                 "plot $b using (bin($1)):(1.0) smooth frequency with boxes notitle\n"
-                 "unset multiplot\n");
-    if (pclose(gp) == 0) std::printf("plot: %s\n", png.string().c_str());
+    script += fmt::format("EOD\nbw = {:g}\n", std::max(1e-3, (*hi - *lo) / 25));
+    script +=
+        "unset y2tics\nunset y2label\nset ytics mirror\n"
+        "set title 'learned beta per hidden unit (all start at 1)'\nset xlabel 'beta'\n"
+        "set ylabel 'hidden units'\nbin(x) = bw * floor(x / bw) + bw / 2\n"
+        "set boxwidth bw\nset style fill solid 0.6\n"
+        "plot $b using (bin($1)):(1.0) smooth frequency with boxes notitle\n"
+        "unset multiplot\n";
+    if (example::run_gnuplot(script, stdout)) std::printf("plot: %s\n", png.string().c_str());
 }
 
 int train(const Options& o, const fs::path& out) {
@@ -257,11 +245,11 @@ int train(const Options& o, const fs::path& out) {
         train_set,
         nn::data::DataLoaderOptions().batch_size(o.batch).seed(o.seed).normalize(mean, stddev));
     const std::size_t batches = loader.num_batches();
-    Progress progress(static_cast<std::size_t>(o.epochs) * batches, false);
-    std::vector<std::array<double, 3>> curve;
+    example::ProgressBar progress(static_cast<double>(o.epochs) * static_cast<double>(batches));
+    example::TrainingCurve curve;
     const auto t0 = std::chrono::steady_clock::now();
-    std::size_t seen = 0;
-    double avg_loss = 0, avg_acc = 0, weight = 0;
+    std::size_t seen = 0, steps = 0;
+    example::RunningAverage avg_loss, avg_acc;
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
         std::size_t b = 0;
         for (const auto& batch : loader) {
@@ -270,14 +258,13 @@ int train(const Options& o, const fs::path& out) {
             const Tensor loss = tg::cross_entropy(logits, batch.labels);
             loss.backward();
             adam.step();
-            weight = 0.98 * weight + 0.02;
-            avg_loss = 0.98 * avg_loss + 0.02 * loss.item();
-            avg_acc = 0.98 * avg_acc + 0.02 * nn::accuracy(logits, batch.labels);
+            avg_loss.add(loss.item());
+            avg_acc.add(nn::accuracy(logits, batch.labels));
             seen += batch.size();
             if (++b % 20 == 0 || b == batches)
-                curve.push_back({double(seen), avg_loss / weight, avg_acc / weight});
-            progress.update(epoch, o.epochs, b, batches, avg_loss / weight, avg_acc / weight, seen,
-                            seconds_since(t0));
+                curve.add(double(seen), avg_loss.value(), avg_acc.value());
+            progress.update(double(++steps), avg_loss.value(), avg_acc.value(), double(seen),
+                            seconds_since(t0), fmt::format("epoch {}/{}", epoch, o.epochs));
         }
     }
     progress.finish();
@@ -296,18 +283,11 @@ int train(const Options& o, const fs::path& out) {
     return 0;
 }
 
-fs::path default_out() {
-    // Next to the binary: build/examples/custom_op_out, wherever it is run from.
-    std::error_code ec;
-    const auto exe = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? fs::path("custom_op_out") : exe.parent_path() / "custom_op_out";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     Options o;
-    o.out = default_out().string();
+    o.out = example::default_output_dir("custom_op_out").string();
     CLI::App app{"Swish with a learnable beta as a user-defined op: checks, graph, training"};
     app.add_option("--data", o.data,
                    "MNIST-format directory ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]; "

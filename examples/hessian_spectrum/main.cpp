@@ -32,9 +32,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "../train_cnn/progress.hpp"
+#include "common/output_dir.hpp"
+#include "common/progress_bar.hpp"
+#include "common/running_average.hpp"
+#include "common/stopwatch.hpp"
 #include "plots.hpp"
 #include "tapegrad.hpp"
 
@@ -42,6 +46,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace nn = tg::nn;
+using example::seconds_since;
 using tg::Tensor;
 
 struct Options {
@@ -95,10 +100,6 @@ struct Report {
     std::vector<ToolCost> costs;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 // Training images and held-out test images: the train split (its first train_size examples)
 // and t10k, or, in a directory with t10k only (the MNIST test set), t10k cut into 8000 and 2000.
 std::pair<nn::data::Dataset, nn::data::Dataset> load(const Options& o) {
@@ -137,25 +138,23 @@ void train(nn::Module& net, const nn::data::Dataset& data, double mean, double s
         data,
         nn::data::DataLoaderOptions().batch_size(o.batch).seed(o.seed).normalize(mean, stddev));
     const std::size_t batches = loader.num_batches();
-    Progress progress(static_cast<std::size_t>(o.epochs) * batches, false);
+    example::ProgressBar progress(static_cast<double>(o.epochs) * static_cast<double>(batches));
     const auto t0 = std::chrono::steady_clock::now();
-    double loss_avg = 0, acc_avg = 0, weight = 0;
-    std::size_t seen = 0;
+    example::RunningAverage loss_avg, acc_avg;
+    std::size_t seen = 0, steps = 0;
     net.train();
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        std::size_t b = 0;
         for (const auto& batch : loader) {
             sgd.zero_grad();
             const Tensor logits = net(batch.inputs);
             const Tensor loss = tg::cross_entropy(logits, batch.labels);
             loss.backward();
             sgd.step();
-            weight = 0.98 * weight + 0.02;
-            loss_avg = 0.98 * loss_avg + 0.02 * loss.item();
-            acc_avg = 0.98 * acc_avg + 0.02 * nn::accuracy(logits, batch.labels);
+            loss_avg.add(loss.item());
+            acc_avg.add(nn::accuracy(logits, batch.labels));
             seen += batch.size();
-            progress.update(epoch, o.epochs, ++b, batches, loss_avg / weight, acc_avg / weight,
-                            seen, seconds_since(t0));
+            progress.update(double(++steps), loss_avg.value(), acc_avg.value(), double(seen),
+                            seconds_since(t0), fmt::format("epoch {}/{}", epoch, o.epochs));
         }
     }
     progress.finish();
@@ -420,18 +419,11 @@ int run(const Options& o) {
     return 0;
 }
 
-fs::path default_out() {
-    // Next to the binary: build/examples/hessian_spectrum_out, wherever it is run from.
-    std::error_code ec;
-    const auto exe = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? fs::path("hessian_spectrum_out") : exe.parent_path() / "hessian_spectrum_out";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     Options o;
-    o.out = default_out().string();
+    o.out = example::default_output_dir("hessian_spectrum_out").string();
     CLI::App app{"Hessian spectra of an MLP with and without L2 weight decay and batch norm"};
     app.add_option("--data", o.data,
                    "MNIST-format directory ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]; "

@@ -4,11 +4,12 @@
 // one panel per model.
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "common/gnuplot.hpp"
 
 namespace example {
 
@@ -92,23 +93,10 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<Panel>&
     return s;
 }
 
-// Writes the script and runs gnuplot if it is installed. Returns whether the PNGs were made.
+// Writes the script next to the CSV files and runs gnuplot on it. Returns whether the PNGs were
+// made.
 inline bool plot(const fs::path& dir, const std::string& script) {
-    const fs::path file = dir / "hessian_spectrum.gp";
-    std::ofstream(file) << script;
-    if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-        std::printf(
-            "\ngnuplot is not installed, so no PNG was drawn. Install it with\n"
-            "  apt-get install gnuplot-nox\nthen run: gnuplot %s\n",
-            file.string().c_str());
-        return false;
-    }
-    const std::string cmd = "gnuplot '" + file.string() + "'";
-    if (std::system(cmd.c_str()) != 0) {
-        std::printf("\ngnuplot failed on %s\n", file.string().c_str());
-        return false;
-    }
-    return true;
+    return run_gnuplot_file(dir / "hessian_spectrum.gp", script, stdout);
 }
 
 }  // namespace example

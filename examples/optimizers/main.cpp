@@ -22,23 +22,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/output_dir.hpp"
 #include "landscapes.hpp"
 #include "mnist_training.hpp"
 
-namespace {
-
-std::filesystem::path default_out() {
-    // Next to the binary: build/examples/optimizers_out, wherever it is run from.
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::filesystem::path("optimizers_out") : exe.parent_path() / "optimizers_out";
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     CLI::App app{"Optimizers on an ill-conditioned quadratic and on Rosenbrock"};
-    std::string out = default_out().string();
+    std::string out = example::default_output_dir("optimizers_out").string();
     double condition = 50;
     bool no_plot = false;
     example::Settings settings;

@@ -42,6 +42,8 @@
 
 #include <fmt/format.h>
 
+#include "common/gnuplot.hpp"
+#include "common/progress_bar.hpp"
 #include "tapegrad.hpp"
 
 namespace example::mnist {
@@ -227,37 +229,17 @@ inline std::pair<double, double> train_loss_accuracy(nn::Module& net, const Prob
     return {tg::cross_entropy(logits, p.train_labels).item(), nn::accuracy(logits, p.train_labels)};
 }
 
-// A one-line progress bar on stderr (when it is a terminal), redrawn at most four times a second:
-//   Adam      [#########...........] 130/300 grad-eq.  loss 0.4312  acc 0.873  41 grad-eq./s
-class Progress {
-  public:
-    Progress(std::string name, double budget)
-        : name_(std::move(name)), budget_(budget), on_(isatty(STDERR_FILENO) != 0) {}
-    // Whether show() would draw now.
-    bool due() const { return on_ && Clock::now() - last_ >= std::chrono::milliseconds(250); }
-    void show(double work, double loss, double accuracy, double seconds) {
-        if (!on_) return;
-        last_ = Clock::now();
-        constexpr int kWidth = 20;
-        const int filled = std::clamp(static_cast<int>(kWidth * work / budget_), 0, kWidth);
-        std::string bar(static_cast<std::size_t>(filled), '#');
-        bar.resize(kWidth, '.');
-        std::fprintf(stderr,
-                     "\r%-9s [%s] %.0f/%g grad-eq.  loss %.4f  acc %.3f  %.1f grad-eq./s   ",
-                     name_.c_str(), bar.c_str(), work, budget_, loss, accuracy,
-                     seconds > 0 ? work / seconds : 0.0);
-        std::fflush(stderr);
-    }
-    void finish() {
-        if (on_) std::fprintf(stderr, "\r%*s\r", 100, "");
-    }
-
-  private:
-    std::string name_;
-    double budget_;
-    bool on_;
-    Clock::time_point last_{};
-};
+// The progress bar of one method (on a terminal only), redrawn at most four times a second: it
+// costs an evaluation over the training subset, outside the timing.
+inline ProgressBar progress_bar(const std::string& name, double budget) {
+    ProgressBarOptions o;
+    o.label = name;
+    o.speed_unit = "grad-eq.";
+    o.interval = std::chrono::milliseconds(250);
+    o.quiet = isatty(STDERR_FILENO) == 0;
+    o.erase_when_done = true;
+    return ProgressBar(budget, o);
+}
 
 inline double test_accuracy(nn::Module& net, const Problem& p) {
     tg::NoGradGuard no_grad;
@@ -378,7 +360,7 @@ inline MethodResult run_first_order(
     const std::size_t record_every =
         std::max<std::size_t>(1, static_cast<std::size_t>(steps_estimate / 100));
     r.trace.push_back({0, 0, detail::full_loss(*net, p)});
-    detail::Progress progress(name, s.budget);
+    ProgressBar progress = detail::progress_bar(name, s.budget);
     double examples = 0, elapsed = 0;
     std::size_t steps = 0;
     const auto work = [&] { return costs.gradient * examples / n; };
@@ -399,7 +381,7 @@ inline MethodResult run_first_order(
             if (record || progress.due()) {
                 const auto [loss, accuracy] = detail::train_loss_accuracy(*net, p);
                 if (record) r.trace.push_back({elapsed, work(), loss});
-                if (progress.due()) progress.show(work(), loss, accuracy, elapsed);
+                if (progress.due()) progress.update(work(), loss, accuracy, work(), elapsed);
             }
             if (done) break;
         }
@@ -427,7 +409,7 @@ MethodResult run_full_batch(const std::string& name, const std::string& detail_t
     r.name = name;
     r.detail = detail_text;
     r.trace.push_back({0, 0, detail::full_loss(net, p)});
-    detail::Progress progress(name, s.budget);
+    ProgressBar progress = detail::progress_bar(name, s.budget);
     const auto t0 = Clock::now();
     Clock::duration excluded{};  // the progress bar's evaluations
     const auto elapsed = [&] { return detail::seconds(Clock::now() - t0 - excluded); };
@@ -437,7 +419,8 @@ MethodResult run_full_batch(const std::string& name, const std::string& detail_t
             const auto t1 = Clock::now();
             const double accuracy = detail::train_loss_accuracy(net, p).second;
             excluded += Clock::now() - t1;
-            progress.show(r.trace.back().work, info.loss, accuracy, r.trace.back().seconds);
+            progress.update(r.trace.back().work, info.loss, accuracy, r.trace.back().work,
+                            r.trace.back().seconds);
         }
     });
     // Every call starts with an evaluation at the current point (a gradient, counted as work),
@@ -673,23 +656,10 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<MethodR
     return g;
 }
 
-// Writes the script and runs gnuplot if it is installed. Returns whether the PNG was made.
+// Writes the script next to the CSV files and runs gnuplot on it. Returns whether the PNG was
+// made.
 inline bool plot(const fs::path& dir, const std::string& script) {
-    const fs::path file = dir / "optimizers_mnist.gp";
-    std::ofstream(file) << script;
-    if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-        std::printf(
-            "\ngnuplot is not installed, so no PNG was drawn. Install it with\n"
-            "  apt-get install gnuplot-nox\nthen run: gnuplot %s\n",
-            file.string().c_str());
-        return false;
-    }
-    const std::string cmd = "gnuplot '" + file.string() + "'";
-    if (std::system(cmd.c_str()) != 0) {
-        std::printf("\ngnuplot failed on %s\n", file.string().c_str());
-        return false;
-    }
-    return true;
+    return run_gnuplot_file(dir / "optimizers_mnist.gp", script, stdout);
 }
 
 // The whole of part 2. Returns false if a method met a NaN or Inf.

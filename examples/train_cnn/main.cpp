@@ -19,10 +19,6 @@
 // model and writes the plot (docs/distributed.md). Started without mpirun it is the usual single
 // process.
 
-#include <malloc.h>
-#include <unistd.h>
-
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -35,13 +31,18 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/gnuplot.hpp"
+#include "common/progress_bar.hpp"
+#include "common/running_average.hpp"
+#include "common/stopwatch.hpp"
+#include "common/training_curve.hpp"
 #include "data_parallel.hpp"
-#include "progress.hpp"
 #include "tapegrad.hpp"
 
 namespace {
 
 namespace nn = tg::nn;
+using example::seconds_since;
 
 struct Options {
     std::string data = "/usr/share/datasets/fashion-mnist";
@@ -117,10 +118,6 @@ Optimizer make_optimizer(const Options& o, const nn::NamedTensors& params) {
     return {std::move(adam), [p](double lr) { p->options().lr(lr); }};
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 // Test accuracy in eval mode (batch norm uses its running statistics), without recording.
 // Distributed, each process evaluates its shard of the test set (every example once) and the
 // counts are summed.
@@ -140,34 +137,14 @@ double evaluate(nn::Module& net, const nn::data::Dataset& test,
     return correct / seen;
 }
 
-// The training curve as a PNG through gnuplot: running loss and accuracy against examples seen.
-void plot_curve(const std::vector<std::array<double, 3>>& points, const std::string& path,
-                bool quiet) {
-    if (path.empty() || points.empty()) return;
-    if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-        if (!quiet) std::cerr << "gnuplot not found, no plot (apt-get install gnuplot-nox)\n";
-        return;
-    }
-    FILE* gp = popen("gnuplot", "w");
-    if (!gp) return;
-    std::fprintf(gp,
-                 "set terminal pngcairo size 900,500\nset output '%s'\n"
-                 "set title 'train\\_cnn: running training loss and accuracy'\n"
-                 "set xlabel 'training examples seen'\nset ylabel 'loss'\n"
-                 "set y2label 'accuracy'\nset y2range [0:1]\nset ytics nomirror\nset y2tics\n"
-                 "set grid\nset key center right\n$d << EOD\n",
-                 path.c_str());
-    for (const auto& p : points) std::fprintf(gp, "%g %g %g\n", p[0], p[1], p[2]);
-    std::fprintf(gp,
-                 "EOD\nplot $d using 1:2 with lines lw 2 title 'loss', "
-                 "$d using 1:3 axes x1y2 with lines lw 2 title 'accuracy'\n");
-    const int rc = pclose(gp);
-    if (!quiet) {
-        if (rc == 0)
-            std::cerr << "training curve: " << path << "\n";
-        else
-            std::cerr << "gnuplot failed; no plot written\n";
-    }
+// The training curve as a PNG through gnuplot.
+void plot_curve(const example::TrainingCurve& curve, const std::string& path, bool quiet) {
+    if (path.empty() || curve.empty()) return;
+    const std::string script =
+        "set terminal pngcairo size 900,500\nset output '" + path + "'\n" +
+        curve.gnuplot_commands("train\\_cnn: running training loss and accuracy");
+    if (example::run_gnuplot(script, quiet ? nullptr : stderr) && !quiet)
+        std::cerr << "training curve: " << path << "\n";
 }
 
 // The distributed timings as JSON fields (empty for one process): the gradient all-reduce's time
@@ -189,10 +166,6 @@ std::string sync_json(const DataParallel& dp, std::size_t steps, double step_sec
 }
 
 int run(const Options& o, DataParallel& dp) {
-    // Keep freed tensor buffers in the process instead of returning them to the kernel after
-    // every step: otherwise each step's large temporaries are page-faulted in again.
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     tg::set_num_threads(o.threads);
     const bool quiet = o.json || !dp.is_root();  // only rank 0 talks
     const auto processes = static_cast<std::size_t>(dp.size());
@@ -236,17 +209,19 @@ int run(const Options& o, DataParallel& dp) {
                              .normalize(mean, stddev);
     const auto test_options = nn::data::DataLoaderOptions(options).batch_size(1000).shuffle(false);
 
-    std::vector<std::array<double, 3>> curve;  // examples seen, running loss, running accuracy
+    example::TrainingCurve curve;
     const auto t_train = std::chrono::steady_clock::now();
     std::size_t seen = 0, step = 0;
     double last_loss = 0, step_seconds = 0;
     dp.with_loader(train, options, false, [&](auto& train_loader) {
         const std::size_t batches = train_loader.num_batches();
-        Progress progress(static_cast<std::size_t>(o.epochs) * batches, quiet);
         const std::size_t total_steps = static_cast<std::size_t>(o.epochs) * batches;
+        example::ProgressBarOptions bar;
+        bar.quiet = quiet;
+        example::ProgressBar progress(static_cast<double>(total_steps), bar);
         for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-            // Running loss and accuracy: exponential moving averages over recent batches.
-            double running_loss = 0, running_acc = 0, weight = 0;
+            // Running loss and accuracy over recent batches, from the start of each epoch.
+            example::RunningAverage running_loss, running_acc;
             std::size_t b = 0;
             for (const auto& batch : train_loader) {
                 const auto t_step = std::chrono::steady_clock::now();
@@ -268,16 +243,16 @@ int run(const Options& o, DataParallel& dp) {
                     acc = correct / count;
                     n = static_cast<std::size_t>(count);
                 }
-                weight = 0.98 * weight + 0.02;
-                running_loss = 0.98 * running_loss + 0.02 * l;
-                running_acc = 0.98 * running_acc + 0.02 * acc;
-                last_loss = running_loss / weight;
+                running_loss.add(l);
+                running_acc.add(acc);
+                last_loss = running_loss.value();
                 seen += n;
                 ++b;
                 if (b % 20 == 0 || b == batches)
-                    curve.push_back({double(seen), last_loss, running_acc / weight});
-                progress.update(epoch, o.epochs, b, batches, last_loss, running_acc / weight, seen,
-                                seconds_since(t_train));
+                    curve.add(double(seen), last_loss, running_acc.value());
+                progress.update(double(step), last_loss, running_acc.value(), double(seen),
+                                seconds_since(t_train),
+                                "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs));
             }
         }
         progress.finish();

@@ -66,9 +66,10 @@
 #include <CLI/CLI.hpp>
 
 #include "chain.hpp"
+#include "common/progress_bar.hpp"
+#include "common/stopwatch.hpp"
 #include "networks.hpp"
 #include "output.hpp"
-#include "progress.hpp"
 #include "tapegrad.hpp"
 
 namespace {
@@ -355,9 +356,12 @@ class Study {
             nn::data::DataLoaderOptions().batch_size(o_.batch).seed(o_.seed).dtype(tg::kFloat64));
         Curve c{v, {}, {}, {}, {}, {}, {}, 0};
         std::fflush(log_);  // before the progress bar starts on stderr
-        Progress progress(variant_name(v), o_.epochs * loader.num_batches(), o_.json);
+        example::ProgressBarOptions bar;
+        bar.label = variant_name(v);
+        bar.quiet = o_.json;
+        example::ProgressBar progress(static_cast<double>(o_.epochs * loader.num_batches()), bar);
         const auto t0 = std::chrono::steady_clock::now();
-        std::size_t examples = 0;
+        std::size_t examples = 0, steps = 0;
         for (std::size_t epoch = 0;; ++epoch) {
             // The full-batch gradient at the start of each epoch (and after the last).
             recorder.pause();
@@ -385,8 +389,9 @@ class Study {
                 sgd_weights.step();
                 sgd_others.step();
                 examples += batch.size();
-                progress.update(fmt::format("epoch {}/{}", epoch + 1, o_.epochs), c.cost.back(),
-                                c.accuracy.back(), examples);
+                progress.update(double(++steps), c.cost.back(), c.accuracy.back(), double(examples),
+                                example::seconds_since(t0),
+                                fmt::format("epoch {}/{}", epoch + 1, o_.epochs));
             }
             std::vector<double> mb;
             for (const auto& name : n.hidden_bias_names) {
@@ -398,7 +403,7 @@ class Study {
             c.minibatch_norms.push_back(mb);
         }
         progress.finish();
-        c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        c.seconds = example::seconds_since(t0);
 
         std::string csv = "epoch,cost,train_accuracy,heldout_accuracy";
         for (std::size_t l = 1; l <= hidden; ++l) csv += fmt::format(",grad_b_norm_{}", l);

@@ -7,14 +7,11 @@
 #include <fstream>
 #include <string>
 
+#include "common/gnuplot.hpp"
+#include "common/have_program.hpp"
 #include "tapegrad.hpp"
 
 namespace vg {
-
-inline bool have_program(const std::string& name) {
-    const std::string cmd = "command -v " + name + " > /dev/null 2>&1";
-    return std::system(cmd.c_str()) == 0;
-}
 
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
     std::ofstream f(path);
@@ -26,18 +23,7 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
 // Runs a gnuplot script (which sets its own output); says where the PNG went, or why not.
 inline void run_gnuplot(const std::string& script, const std::filesystem::path& png,
                         std::FILE* log) {
-    if (!have_program("gnuplot")) {
-        std::fprintf(log, "  gnuplot not found: no %s (apt-get install gnuplot-nox)\n",
-                     png.string().c_str());
-        return;
-    }
-    FILE* gp = popen("gnuplot", "w");
-    if (!gp) return;
-    std::fputs(script.c_str(), gp);
-    if (pclose(gp) == 0)
-        std::fprintf(log, "  plot: %s\n", png.string().c_str());
-    else
-        std::fprintf(log, "  gnuplot failed: no %s\n", png.string().c_str());
+    if (example::run_gnuplot(script, log)) std::fprintf(log, "  plot: %s\n", png.string().c_str());
 }
 
 // Writes the graph behind `outputs` as DOT and renders it to PNG and SVG when Graphviz is there.
@@ -47,7 +33,7 @@ inline void export_graph(const std::vector<tg::Tensor>& outputs, const std::stri
     options.title = title;
     tg::write_dot(dot_path.string(), outputs, options);
     std::fprintf(log, "  graph: %s\n", dot_path.string().c_str());
-    if (!have_program("dot")) {
+    if (!example::have_program("dot")) {
         std::fprintf(log, "  dot not found: not rendered (apt-get install graphviz)\n");
         return;
     }

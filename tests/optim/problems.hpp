@@ -74,8 +74,8 @@ inline Matrix random_orthogonal(std::size_t n, tg::Generator& gen) {
     return q;
 }
 
-// f(w) = w.A w / 2 - b.w (up to a constant) with A = Q^T diag(eigenvalues) Q, and its minimiser A^-1 b =
-// Q^T diag(1 / eigenvalues) Q b, both computed from the eigen-decomposition with loops.
+// f(w) = w.A w / 2 - b.w (up to a constant) with A = Q^T diag(eigenvalues) Q, and its minimiser
+// A^-1 b = Q^T diag(1 / eigenvalues) Q b, both computed from the eigen-decomposition with loops.
 struct Quadratic {
     std::size_t n;
     std::vector<double> eigenvalues;
