@@ -53,7 +53,8 @@ Workload gemm() {
                     if (rep >= 0 && (rep + 1) % kBlock == 0) blas_block(kBlock);
                 }
                 if (blas_us.empty()) blas_block(kBlock);
-                const double flop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+                const double flop =
+                    2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
                 const double ours = flop / (median(run.samples()) * 1e3);
                 const double blas = flop / (median(blas_us) * 1e3);
                 run.extra("gflops", ours);
