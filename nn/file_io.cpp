@@ -106,8 +106,12 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const std::string why = errno_text();
+    // close() even when fsync() fails, or the descriptor leaks.
+    const bool synced = ::fsync(fd) == 0;
+    const std::string sync_error = synced ? "" : errno_text();
+    const bool closed = ::close(fd) == 0;
+    if (!synced || !closed) {
+        const std::string why = synced ? errno_text() : sync_error;
         ::unlink(tmp.c_str());
         fail(who, path, "cannot flush to disk: " + why);
     }
@@ -115,6 +119,16 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
         const std::string why = errno_text();
         ::unlink(tmp.c_str());
         fail(who, path, "cannot rename " + tmp + " into place: " + why);
+    }
+    // Make the rename durable too: until the directory is synced, a power cut could bring the
+    // old file back (never a partial one). Best effort: not every file system syncs directories.
+    const std::size_t slash = path.find_last_of('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
     }
 }
 
