@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +15,9 @@
 namespace tg::nn {
 
 namespace {
+constexpr std::size_t kFirstReadStep = std::size_t(1) << 12;
+constexpr std::size_t kMaxReadStep = std::size_t(1) << 24;
+
 [[noreturn]] void fail(const char* who, const std::string& path, const std::string& what) {
     throw IOError(std::string(who) + ": " + path + ": " + what);
 }
@@ -23,47 +27,61 @@ std::string errno_text() {
 }
 }  // namespace
 
-std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path, std::size_t max_bytes,
-                                             const char* who) {
+MaybeGzippedFile::MaybeGzippedFile(const std::string& path, const char* who)
+    : path_(path), who_(who) {
     // gzread reads plain files unchanged, so one path serves both.
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (f == nullptr) fail(who, path, "cannot open: " + errno_text());
-    gzbuffer(f, 1 << 17);
-    const bool compressed = gzdirect(f) == 0;
-    std::vector<std::uint8_t> out;
-    std::vector<std::uint8_t> chunk(1 << 20);
-    std::string error;
-    for (;;) {
-        const int n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()));
-        if (n < 0) {
-            int code = 0;
-            error = std::string(compressed ? "corrupt gzip data: " : "read error: ") +
-                    gzerror(f, &code);
+    file_ = gzopen(path.c_str(), "rb");
+    if (file_ == nullptr) fail(who, path, "cannot open: " + errno_text());
+    gzbuffer(file_, 1 << 16);
+}
+
+MaybeGzippedFile::~MaybeGzippedFile() {
+    if (file_ != nullptr) gzclose_r(file_);
+}
+
+std::size_t MaybeGzippedFile::read(std::vector<std::uint8_t>& out, std::size_t n) {
+    std::size_t got = 0;
+    // Read straight into `out`, in steps that grow with what arrives: a short file never costs
+    // the buffer its header asks for, a long one costs few reallocations.
+    for (std::size_t step = kFirstReadStep; got < n; step = std::min(2 * step, kMaxReadStep)) {
+        const std::size_t want = std::min(step, n - got);
+        const std::size_t have = out.size();
+        out.resize(have + want);
+        const int r = gzread(file_, out.data() + have, static_cast<unsigned>(want));
+        out.resize(have + static_cast<std::size_t>(std::max(r, 0)));
+        if (r < 0) fail_with_zlib_error();
+        got += static_cast<std::size_t>(r);
+        if (static_cast<std::size_t>(r) < want) {
+            // The end of the data, or a stream cut short (zlib reports Z_BUF_ERROR).
+            int code = Z_OK;
+            gzerror(file_, &code);
+            if (code != Z_OK) fail_with_zlib_error();
             break;
         }
-        if (n == 0) break;
-        if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
-            error = "larger than " + std::to_string(max_bytes) + " bytes";
-            break;
-        }
-        out.insert(out.end(), chunk.begin(), chunk.begin() + n);
     }
-    if (error.empty()) {
-        int code = Z_OK;
-        const char* msg = gzerror(f, &code);
-        if (code == Z_BUF_ERROR)
-            error = "truncated gzip data (unexpected end of file)";
-        else if (code != Z_OK && code != Z_STREAM_END)
-            error = std::string(compressed ? "corrupt gzip data: " : "read error: ") + msg;
+    return got;
+}
+
+std::size_t MaybeGzippedFile::skip(std::size_t n) {
+    std::vector<std::uint8_t> buffer;
+    std::size_t skipped = 0;
+    while (skipped < n) {
+        buffer.clear();
+        const std::size_t got = read(buffer, std::min(n - skipped, kFirstReadStep));
+        skipped += got;
+        if (got == 0) break;
     }
-    // A stream cut short shows up when the reader is closed.
-    const int closed = gzclose_r(f);
-    if (error.empty() && closed == Z_BUF_ERROR)
-        error = "truncated gzip data (unexpected end of file)";
-    if (error.empty() && closed != Z_OK)
-        error = "read error while closing (zlib " + std::to_string(closed) + ")";
-    if (!error.empty()) fail(who, path, error);
-    return out;
+    return skipped;
+}
+
+void MaybeGzippedFile::fail_with_zlib_error() const {
+    int code = Z_OK;
+    std::string msg = gzerror(file_, &code);
+    if (code == Z_BUF_ERROR) fail(who_, path_, "truncated gzip data (unexpected end of file)");
+    // zlib's message starts with the path, which fail() gives already.
+    if (msg.compare(0, path_.size() + 2, path_ + ": ") == 0) msg.erase(0, path_.size() + 2);
+    fail(who_, path_,
+         std::string(gzdirect(file_) == 0 ? "corrupt gzip data: " : "read error: ") + msg);
 }
 
 std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes,
@@ -71,19 +89,21 @@ std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_byt
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) fail(who, path, "cannot open: " + errno_text());
     std::vector<std::uint8_t> out;
-    std::vector<std::uint8_t> chunk(1 << 20);
-    for (;;) {
-        const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), f);
-        if (out.size() + n > max_bytes) {
+    for (std::size_t step = kFirstReadStep;; step = std::min(2 * step, kMaxReadStep)) {
+        const std::size_t have = out.size();
+        out.resize(have + step);
+        const std::size_t n = std::fread(out.data() + have, 1, step, f);
+        out.resize(have + n);
+        if (out.size() > max_bytes) {
             std::fclose(f);
             fail(who, path, "larger than " + std::to_string(max_bytes) + " bytes");
         }
-        out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
-        if (n < chunk.size()) break;
+        if (n < step) break;
     }
     const bool bad = std::ferror(f) != 0;
+    const std::string why = bad ? errno_text() : "";
     std::fclose(f);
-    if (bad) fail(who, path, "read error");
+    if (bad) fail(who, path, "read error: " + why);
     return out;
 }
 
@@ -130,6 +150,25 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
         ::fsync(dir_fd);
         ::close(dir_fd);
     }
+}
+
+std::string printable(const std::string& s, std::size_t max_chars) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (out.size() >= max_chars) {
+            out += "... (" + std::to_string(s.size()) + " bytes)";
+            break;
+        }
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            out += escaped;
+        }
+    }
+    return out;
 }
 
 std::vector<std::uint8_t> gzip_bytes(const std::vector<std::uint8_t>& bytes,

@@ -30,9 +30,9 @@ std::string header_value(const std::string& header, const std::string& key,
                          const std::string& what) {
     std::size_t k = header.find("'" + key + "'");
     if (k == std::string::npos) k = header.find("\"" + key + "\"");
-    if (k == std::string::npos) fail(what, "header has no '" + key + "': " + header);
+    if (k == std::string::npos) fail(what, "header has no '" + key + "': " + printable(header));
     std::size_t colon = header.find(':', k);
-    if (colon == std::string::npos) fail(what, "malformed header: " + header);
+    if (colon == std::string::npos) fail(what, "malformed header: " + printable(header));
     std::size_t i = colon + 1;
     int depth = 0;
     std::string value;
@@ -47,6 +47,38 @@ std::string header_value(const std::string& header, const std::string& key,
     const auto b = value.find_first_not_of(" \t");
     const auto e = value.find_last_not_of(" \t");
     return b == std::string::npos ? "" : value.substr(b, e - b + 1);
+}
+
+// A Python tuple of non-negative integers as numpy writes a shape: "()", "(5,)", "(2, 3)"
+// (Python 2's "3L" too). Anything else is malformed.
+Shape parse_shape(const std::string& text, const std::string& what) {
+    auto malformed = [&]() { fail(what, "malformed shape " + printable(text)); };
+    std::size_t i = 0;
+    auto skip_spaces = [&] {
+        while (i < text.size() && text[i] == ' ') ++i;
+    };
+    if (text.empty() || text[0] != '(') malformed();
+    ++i;
+    Shape shape;
+    for (;;) {
+        skip_spaces();
+        if (i < text.size() && text[i] == ')') break;  // "()" or a trailing comma
+        std::string digits;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') digits += text[i++];
+        if (digits.empty()) malformed();
+        if (digits.size() > 12) fail(what, "absurd shape " + printable(text));
+        shape.push_back(std::stoull(digits));
+        if (i < text.size() && text[i] == 'L') ++i;
+        skip_spaces();
+        if (i < text.size() && text[i] == ',') {
+            ++i;
+            continue;
+        }
+        if (i < text.size() && text[i] == ')') break;
+        malformed();
+    }
+    if (i + 1 != text.size()) malformed();  // nothing after the closing parenthesis
+    return shape;
 }
 
 }  // namespace
@@ -126,30 +158,14 @@ Tensor decode_npy(const std::vector<std::uint8_t>& bytes, const std::string& wha
         dtype = kFloat64;
         big = code[0] == '>';
     } else {
-        fail(what, "dtype " + descr + " is not float32 or float64");
+        fail(what, "dtype " + printable(descr) + " is not float32 or float64");
     }
 
-    Shape shape;
-    if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')')
-        fail(what, "malformed shape " + shape_text);
+    const Shape shape = parse_shape(shape_text, what);
     std::size_t count = 1;
-    std::string num;
-    for (std::size_t i = 1; i < shape_text.size(); ++i) {
-        const char c = shape_text[i];
-        if (c >= '0' && c <= '9') {
-            num += c;
-        } else if (c == ',' || c == ')') {
-            if (!num.empty()) {
-                if (num.size() > 12) fail(what, "absurd shape " + shape_text);
-                const std::size_t d = std::stoull(num);
-                shape.push_back(d);
-                if (d != 0 && count > kMaxNpyBytes / d) fail(what, "absurd shape " + shape_text);
-                count *= d;
-                num.clear();
-            }
-        } else if (c != ' ' && c != 'L') {
-            fail(what, "malformed shape " + shape_text);
-        }
+    for (std::size_t d : shape) {
+        if (d != 0 && count > kMaxNpyBytes / d) fail(what, "absurd shape " + printable(shape_text));
+        count *= d;
     }
     const std::size_t element = dtype == kFloat32 ? 4 : 8;
     const std::size_t data = offset + header_len;
@@ -163,7 +179,9 @@ Tensor decode_npy(const std::vector<std::uint8_t>& bytes, const std::string& wha
         using T = decltype(tag);
         auto a = kernels::uninitialized<T>(shape);
         auto* p = reinterpret_cast<std::uint8_t*>(a.data());
-        std::memcpy(p, bytes.data() + data, count * sizeof(T));
+        // An empty array may have no storage: memcpy from or to a null pointer is undefined
+        // even for zero bytes.
+        if (count > 0) std::memcpy(p, bytes.data() + data, count * sizeof(T));
         if (big == little_endian_host()) {
             for (std::size_t i = 0; i < count * sizeof(T); i += sizeof(T))
                 for (std::size_t x = 0, y = sizeof(T) - 1; x < y; ++x, --y)

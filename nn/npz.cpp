@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "autograd/errors.hpp"
@@ -69,16 +70,39 @@ class Reader {
     const std::string& path_;
 };
 
+// Deflate codes at most 258 bytes in 2 bits, so n deflated bytes never inflate to more than
+// 1032 n bytes: an entry that claims more is corrupt, and is refused before its size is
+// allocated.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+
 std::vector<std::uint8_t> inflate_raw(const std::uint8_t* p, std::size_t n, std::size_t size,
                                       const Reader& r, const std::string& name) {
+    if (size / kMaxDeflateRatio > n) {
+        r.corrupt("entry " + name + " claims " + std::to_string(size) + " bytes, more than its " +
+                  std::to_string(n) + " deflated bytes can hold");
+    }
     std::vector<std::uint8_t> out(size);
+    std::uint8_t none = 0;  // zlib refuses a null output pointer, even for no output
     z_stream z{};
     if (inflateInit2(&z, -15) != Z_OK) r.corrupt("inflateInit2 failed");
     z.next_in = const_cast<Bytef*>(p);
-    z.avail_in = static_cast<uInt>(n);
-    z.next_out = out.data();
-    z.avail_out = static_cast<uInt>(out.size());
-    const int rc = inflate(&z, Z_FINISH);
+    z.next_out = size > 0 ? out.data() : &none;
+    // zlib counts bytes in 32 bits: hand it the input and the output a gigabyte at a time.
+    constexpr std::size_t kStep = std::size_t(1) << 30;
+    std::size_t in_left = n, out_left = size;
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        if (z.avail_in == 0 && in_left > 0) {
+            z.avail_in = static_cast<uInt>(std::min(in_left, kStep));
+            in_left -= z.avail_in;
+        }
+        if (z.avail_out == 0 && out_left > 0) {
+            z.avail_out = static_cast<uInt>(std::min(out_left, kStep));
+            out_left -= z.avail_out;
+        }
+        // Z_BUF_ERROR: no progress possible, the input ran out or the output is full.
+        rc = inflate(&z, Z_NO_FLUSH);
+    }
     const std::size_t produced = z.total_out;
     inflateEnd(&z);
     if (rc != Z_STREAM_END || produced != size) r.corrupt("entry " + name + " does not inflate");
@@ -191,44 +215,64 @@ NamedTensors load_npz(const std::string& path) {
         r.need(at + 46, name_len + extra_len);
         const std::string name(bytes.begin() + static_cast<std::ptrdiff_t>(at + 46),
                                bytes.begin() + static_cast<std::ptrdiff_t>(at + 46 + name_len));
-        // zip64 extra field: the 0xffffffff fields, in order, as 8-byte values.
-        for (std::size_t x = at + 46 + name_len; x + 4 <= at + 46 + name_len + extra_len;) {
+        const std::string shown = printable(name);
+        // Extra fields: (id, length, data) records. The zip64 one (id 1) holds the fields that
+        // are 0xffffffff above, in order, as 8-byte values.
+        const std::size_t extra_end = at + 46 + name_len + extra_len;
+        for (std::size_t x = at + 46 + name_len; x + 4 <= extra_end;) {
             const auto id = r.le(x, 2);
             const std::size_t len = r.le(x + 2, 2);
+            if (len > extra_end - x - 4)
+                r.corrupt("an extra field of " + shown + " runs past its end");
             if (id == 1) {
                 std::size_t f = x + 4;
-                if (size == 0xffffffff) size = r.le(f, 8), f += 8;
-                if (compressed == 0xffffffff) compressed = r.le(f, 8), f += 8;
-                if (local == 0xffffffff) local = r.le(f, 8);
+                auto field = [&](std::uint64_t& value) {
+                    if (value != 0xffffffff) return;
+                    if (f + 8 > x + 4 + len)
+                        r.corrupt("the zip64 field of " + shown + " is too short");
+                    value = r.le(f, 8);
+                    f += 8;
+                };
+                field(size);
+                field(compressed);
+                field(local);
             }
             x += 4 + len;
         }
         at += 46 + name_len + extra_len + comment_len;
 
-        if (r.le(local, 4) != kLocalHeader) r.corrupt("bad local header for " + name);
-        const std::size_t data_at = local + 30 + r.le(local + 26, 2) + r.le(local + 28, 2);
+        // The local header must describe the same entry as the central directory.
+        if (r.le(local, 4) != kLocalHeader) r.corrupt("bad local header for " + shown);
+        const std::size_t local_name_len = r.le(local + 26, 2);
+        r.need(local + 30, local_name_len);
+        if (r.le(local + 8, 2) != method || local_name_len != name_len ||
+            std::memcmp(name.data(), bytes.data() + local + 30, name_len) != 0) {
+            r.corrupt("the local header of " + shown +
+                      " does not match its central directory record");
+        }
+        const std::size_t data_at = local + 30 + local_name_len + r.le(local + 28, 2);
         r.need(data_at, compressed);
         const std::uint8_t* data = bytes.data() + data_at;
         std::vector<std::uint8_t> content;
         if (method == 0) {
-            if (compressed != size) r.corrupt("entry " + name + " has inconsistent sizes");
+            if (compressed != size) r.corrupt("entry " + shown + " has inconsistent sizes");
             content.assign(data, data + size);
         } else if (method == 8) {
-            if (size > kMaxArchiveBytes) r.corrupt("entry " + name + " is absurdly large");
-            content = inflate_raw(data, compressed, size, r, name);
+            if (size > kMaxArchiveBytes) r.corrupt("entry " + shown + " is absurdly large");
+            content = inflate_raw(data, compressed, size, r, shown);
         } else {
-            r.corrupt("entry " + name + " uses compression method " + std::to_string(method) +
+            r.corrupt("entry " + shown + " uses compression method " + std::to_string(method) +
                       " (only stored and deflate are supported)");
         }
         if (crc_of(content.data(), content.size()) != crc) {
-            r.corrupt("entry " + name + " fails its CRC-32 check");
+            r.corrupt("entry " + shown + " fails its CRC-32 check");
         }
         const std::string suffix = ".npy";
         std::string tensor_name = name;
         if (tensor_name.size() > suffix.size() &&
             tensor_name.compare(tensor_name.size() - suffix.size(), suffix.size(), suffix) == 0)
             tensor_name.resize(tensor_name.size() - suffix.size());
-        out.emplace_back(tensor_name, decode_npy(content, path + ":" + name));
+        out.emplace_back(tensor_name, decode_npy(content, path + ":" + shown));
     }
     return out;
 }

@@ -4,6 +4,7 @@
 
 #include "autograd/errors.hpp"
 #include "autograd/grad_mode.hpp"
+#include "nn/file_io.hpp"
 #include "ops/kernels.hpp"
 
 namespace tg::nn {
@@ -25,9 +26,13 @@ void assign(Tensor dst, const Tensor& src) {
     });
 }
 
+// The names as a message lists them: the first 20, with bytes that do not print escaped.
 std::string join(const std::vector<std::string>& names) {
+    constexpr std::size_t kShown = 20;
     std::string s;
-    for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+    for (std::size_t i = 0; i < names.size() && i < kShown; ++i)
+        s += (i ? ", " : "") + printable(names[i]);
+    if (names.size() > kShown) s += " and " + std::to_string(names.size() - kShown) + " more";
     return s;
 }
 
@@ -42,7 +47,7 @@ void load(Module& module, const std::string& path) {
     std::map<std::string, Tensor> by_name;
     for (const auto& [name, t] : stored) {
         if (!by_name.emplace(name, t).second) {
-            throw IOError("load: " + path + ": the archive holds '" + name + "' twice");
+            throw IOError("load: " + path + ": the archive holds '" + printable(name) + "' twice");
         }
     }
     const NamedTensors wanted = module.state();

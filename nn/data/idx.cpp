@@ -117,51 +117,60 @@ double IdxArray::at(std::size_t i) const {
 }
 
 IdxArray read_idx(const std::string& path) {
-    const std::vector<std::uint8_t> file = read_maybe_gzipped(path, kIdxMaxBytes, "read_idx");
-    if (file.size() < 4) {
-        fail(path, "too short for an IDX header (" + std::to_string(file.size()) + " bytes)");
+    // The header first, then exactly the data it announces: a file whose header announces
+    // less than it holds (say, a gzip stream that inflates to gigabytes) is refused without
+    // reading on, and one that announces more than it holds costs only what it holds.
+    MaybeGzippedFile file(path, "read_idx");
+    std::vector<std::uint8_t> head;
+    if (file.read(head, 4) < 4) {
+        fail(path, "too short for an IDX header (" + std::to_string(head.size()) + " bytes)");
     }
-    if (file[0] != 0 || file[1] != 0) {
+    if (head[0] != 0 || head[1] != 0) {
         char magic[16];
-        std::snprintf(magic, sizeof magic, "0x%02x%02x%02x%02x", file[0], file[1], file[2],
-                      file[3]);
+        std::snprintf(magic, sizeof magic, "0x%02x%02x%02x%02x", head[0], head[1], head[2],
+                      head[3]);
         fail(path, std::string("bad magic number ") + magic +
                        " (an IDX file starts with two zero bytes)");
     }
-    if (!known_type(file[2])) {
+    if (!known_type(head[2])) {
         char code[8];
-        std::snprintf(code, sizeof code, "0x%02x", file[2]);
+        std::snprintf(code, sizeof code, "0x%02x", head[2]);
         fail(path, std::string("unknown element type ") + code);
     }
     IdxArray a;
-    a.type = static_cast<IdxType>(file[2]);
-    const std::size_t rank = file[3];
+    a.type = static_cast<IdxType>(head[2]);
+    const std::size_t rank = head[3];
     if (rank == 0) fail(path, "rank 0 (an IDX array has at least one dimension)");
     const std::size_t header = 4 + 4 * rank;
-    if (file.size() < header) {
+    if (file.read(head, 4 * rank) < 4 * rank) {
         fail(path, "truncated header: rank " + std::to_string(rank) + " needs " +
                        std::to_string(header) + " bytes, the file has " +
-                       std::to_string(file.size()));
+                       std::to_string(head.size()));
     }
     const std::size_t element = idx_element_size(a.type);
     std::size_t expected = element;
     std::string sizes;
     for (std::size_t d = 0; d < rank; ++d) {
-        const std::size_t n = big_endian_u32(file.data() + 4 + 4 * d);
+        const std::size_t n = big_endian_u32(head.data() + 4 + 4 * d);
         a.dims.push_back(n);
         sizes += (d ? "x" : "") + std::to_string(n);
         if (n == 0) fail(path, "dimension " + std::to_string(d) + " has size 0");
         if (expected > kIdxMaxBytes / n) fail(path, "sizes " + sizes + " are absurdly large");
         expected *= n;
     }
-    const std::size_t have = file.size() - header;
-    if (have != expected) {
+    const std::size_t have = file.read(a.bytes, expected);
+    // Trailing bytes are counted up to a limit, so that the message can say how many there
+    // are without inflating a gzip bomb.
+    constexpr std::size_t kCountTrailing = std::size_t(1) << 20;
+    const std::size_t extra = have == expected ? file.skip(kCountTrailing + 1) : 0;
+    if (have != expected || extra > 0) {
+        const std::string has = extra > kCountTrailing
+                                    ? "more than " + std::to_string(expected + kCountTrailing)
+                                    : std::to_string(have + extra);
         fail(path, std::string(have < expected ? "truncated" : "trailing data") + ": sizes " +
                        sizes + " of " + idx_type_name(a.type) + " need " +
-                       std::to_string(expected) + " bytes of data, the file has " +
-                       std::to_string(have));
+                       std::to_string(expected) + " bytes of data, the file has " + has);
     }
-    a.bytes.assign(file.begin() + static_cast<std::ptrdiff_t>(header), file.end());
     swap_elements(a.bytes, element);
     return a;
 }

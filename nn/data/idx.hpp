@@ -9,7 +9,9 @@
 //
 // read_idx reads a file gzipped or not (zlib tells them apart), validates the magic number,
 // the element type, the rank, the sizes and the file's length, and throws tg::IOError naming
-// the file and the problem.
+// the file and the problem. It reads the header first and then only the data the header
+// announces, so memory follows the smaller of the announced and the actual size (a small
+// gzip file that inflates to gigabytes is refused at its first byte too many).
 
 #include <cstddef>
 #include <cstdint>
