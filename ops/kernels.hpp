@@ -39,7 +39,9 @@ constexpr std::size_t kElementwiseGrain = std::size_t{1} << 15;
 // libtorch dispatches its kernels the same way; the AVX2 loops run sigmoid and exp 2 to 4 times
 // faster. Both clones do the same IEEE operations in the same order (C++17 mode does not fuse
 // multiply-adds), so results do not depend on the processor.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// Not under ThreadSanitizer: the loader runs the clone selectors while it relocates the library,
+// before the TSan runtime is up, and the instrumented selectors crash there.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define TG_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define TG_VECTOR_CLONES
