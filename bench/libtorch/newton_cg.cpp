@@ -36,7 +36,10 @@ std::vector<torch::Tensor> unflatten(const Flat& flat, const std::vector<torch::
     std::size_t offset = 0;
     for (const auto& t : like) {
         Flat part(flat.begin() + offset, flat.begin() + offset + t.numel());
-        out.push_back(torch::from_blob(part.data(), t.sizes(), torch::kFloat64).to(t.dtype()));
+        // copy = true: for a double tensor .to() would otherwise return the blob itself, which
+        // points into `part`, gone at the end of this iteration.
+        out.push_back(torch::from_blob(part.data(), t.sizes(), torch::kFloat64)
+                          .to(t.dtype(), /*non_blocking=*/false, /*copy=*/true));
         offset += t.numel();
     }
     return out;
