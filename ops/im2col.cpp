@@ -107,6 +107,13 @@ TG_PLAIN_LOOPS inline void add_run(T* __restrict out, const T* __restrict in, st
 // The loops below walk the columns [C*kh*kw, OH*OW] of one image row by row: each output row
 // of a kernel tap is a run of an image row, contiguous at stride 1. Rows and columns that fall
 // in the padding are split off first, so that the inner loops carry no tests.
+// Whole images per thread: enough of them that a thread gets at least 2^14 column entries.
+std::size_t images_per_thread(std::size_t entries_per_image) {
+    constexpr std::size_t kEntriesPerThread = std::size_t{1} << 14;
+    return std::max<std::size_t>(1, (kEntriesPerThread + entries_per_image - 1) /
+                                        std::max<std::size_t>(entries_per_image, 1));
+}
+
 template <class T>
 TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
     const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
@@ -199,8 +206,7 @@ Tensor unfold(const Tensor& x, const Window& w) {
         const auto& a = x.array<T>();
         auto r = kernels::uninitialized<T>(Shape{N, rows, L});
         const Geometry g{C, H, W, OH, OW, w};
-        // One image per thread at a time, once an image is worth a thread.
-        kernels::parallel_for(N, rows * L >= (1u << 14) ? 1 : N, [&](std::size_t b, std::size_t e) {
+        kernels::parallel_for(N, images_per_thread(rows * L), [&](std::size_t b, std::size_t e) {
             for (std::size_t n = b; n < e; ++n)
                 unfold_image(a.data() + n * C * H * W, r.data() + n * rows * L, g);
         });
@@ -224,13 +230,13 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
     Tensor out = kernels::dispatch(cols.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto& a = cols.array<T>();
-        auto r = kernels::filled<T>(Shape{N, C, H, W}, T(0));
+        auto r = kernels::uninitialized<T>(Shape{N, C, H, W});
         const Geometry g{C, H, W, OH, OW, w};
-        kernels::parallel_for(
-            N, C * k * L >= (1u << 14) ? 1 : N, [&](std::size_t b, std::size_t e) {
-                for (std::size_t n = b; n < e; ++n)
-                    fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
-            });
+        kernels::parallel_for(N, images_per_thread(C * k * L), [&](std::size_t b, std::size_t e) {
+            std::fill(r.data() + b * C * H * W, r.data() + e * C * H * W, T(0));
+            for (std::size_t n = b; n < e; ++n)
+                fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
+        });
         return Tensor(std::move(r));
     });
     return record(kFold, std::move(out), {cols}, Attrs(attrs_of(w)));

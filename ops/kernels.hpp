@@ -167,41 +167,56 @@ void broadcast_apply(const std::array<const xt::xarray<T>*, N>& ins, xt::xarray<
     const std::size_t inner = shape[nd - 1];
     std::array<std::size_t, N> is;
     for (std::size_t k = 0; k < N; ++k) is[k] = st[k][nd - 1];
-    std::vector<std::size_t> index(nd, 0);
-    std::array<std::size_t, N> off{};
-    for (std::size_t done = 0; done < total; done += inner) {
-        T* row = q + done;
-        if constexpr (N == 2) {
-            // The common rows: both operands contiguous, or one of them a repeated scalar.
-            const T* a = base[0] + off[0];
-            const T* b = base[1] + off[1];
-            if (is[0] == 1 && is[1] == 1) {
-                for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], b[j]);
-            } else if (is[0] == 1 && is[1] == 0) {
-                const T v = b[0];
-                for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], v);
-            } else if (is[0] == 0 && is[1] == 1) {
-                const T v = a[0];
-                for (std::size_t j = 0; j < inner; ++j) row[j] = f(v, b[j]);
-            } else {
-                for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j * is[0]], b[j * is[1]]);
-            }
-        } else {
-            for (std::size_t j = 0; j < inner; ++j) {
-                std::array<T, N> v;
-                for (std::size_t k = 0; k < N; ++k) v[k] = base[k][off[k] + j * is[k]];
-                row[j] = std::apply(f, v);
-            }
-        }
-        // Advance the multi-index over all but the innermost axis.
-        for (std::size_t d = nd - 1; d-- > 0;) {
-            ++index[d];
-            for (std::size_t k = 0; k < N; ++k) off[k] += st[k][d];
-            if (index[d] < shape[d]) break;
-            for (std::size_t k = 0; k < N; ++k) off[k] -= st[k][d] * shape[d];
-            index[d] = 0;
-        }
-    }
+    // Rows of the innermost axis, split across threads; each range starts from its own
+    // multi-index, so the result does not depend on the thread count.
+    const std::size_t rows = total / inner;
+    parallel_for(rows, std::max<std::size_t>(1, kElementwiseGrain / inner),
+                 [&](std::size_t r0, std::size_t r1) {
+                     std::vector<std::size_t> index(nd, 0);
+                     std::array<std::size_t, N> off{};
+                     std::size_t rest = r0;
+                     for (std::size_t d = nd - 1; d-- > 0;) {
+                         index[d] = rest % shape[d];
+                         rest /= shape[d];
+                         for (std::size_t k = 0; k < N; ++k) off[k] += index[d] * st[k][d];
+                     }
+                     for (std::size_t done = r0 * inner; done < r1 * inner; done += inner) {
+                         T* row = q + done;
+                         if constexpr (N == 2) {
+                             // The common rows: both operands contiguous, or one of them a repeated
+                             // scalar.
+                             const T* a = base[0] + off[0];
+                             const T* b = base[1] + off[1];
+                             if (is[0] == 1 && is[1] == 1) {
+                                 for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], b[j]);
+                             } else if (is[0] == 1 && is[1] == 0) {
+                                 const T v = b[0];
+                                 for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], v);
+                             } else if (is[0] == 0 && is[1] == 1) {
+                                 const T v = a[0];
+                                 for (std::size_t j = 0; j < inner; ++j) row[j] = f(v, b[j]);
+                             } else {
+                                 for (std::size_t j = 0; j < inner; ++j)
+                                     row[j] = f(a[j * is[0]], b[j * is[1]]);
+                             }
+                         } else {
+                             for (std::size_t j = 0; j < inner; ++j) {
+                                 std::array<T, N> v;
+                                 for (std::size_t k = 0; k < N; ++k)
+                                     v[k] = base[k][off[k] + j * is[k]];
+                                 row[j] = std::apply(f, v);
+                             }
+                         }
+                         // Advance the multi-index over all but the innermost axis.
+                         for (std::size_t d = nd - 1; d-- > 0;) {
+                             ++index[d];
+                             for (std::size_t k = 0; k < N; ++k) off[k] += st[k][d];
+                             if (index[d] < shape[d]) break;
+                             for (std::size_t k = 0; k < N; ++k) off[k] -= st[k][d] * shape[d];
+                             index[d] = 0;
+                         }
+                     }
+                 });
 }
 
 // Elementwise map of one tensor.
@@ -285,24 +300,35 @@ void strided_copy(const T* src, std::size_t offset, const std::vector<std::size_
     const std::size_t nd = shape.size();
     const std::size_t inner = shape[nd - 1];
     const std::size_t is = sv[nd - 1];
-    std::vector<std::size_t> index(nd, 0);
-    std::size_t off = offset;
-    for (std::size_t done = 0; done < total; done += inner) {
-        if (is == 1) {
-            std::copy(src + off, src + off + inner, dst + done);
-        } else if (is == 0) {
-            std::fill(dst + done, dst + done + inner, src[off]);
-        } else {
-            for (std::size_t j = 0; j < inner; ++j) dst[done + j] = src[off + j * is];
-        }
-        for (std::size_t d = nd - 1; d-- > 0;) {
-            ++index[d];
-            off += sv[d];
-            if (index[d] < shape[d]) break;
-            off -= sv[d] * shape[d];
-            index[d] = 0;
-        }
-    }
+    // Rows of the innermost axis, split across threads, each range from its own multi-index.
+    parallel_for(total / inner, std::max<std::size_t>(1, kElementwiseGrain / inner),
+                 [&](std::size_t r0, std::size_t r1) {
+                     std::vector<std::size_t> index(nd, 0);
+                     std::size_t off = offset;
+                     std::size_t rest = r0;
+                     for (std::size_t d = nd - 1; d-- > 0;) {
+                         index[d] = rest % shape[d];
+                         rest /= shape[d];
+                         off += index[d] * sv[d];
+                     }
+                     for (std::size_t done = r0 * inner; done < r1 * inner; done += inner) {
+                         if (is == 1) {
+                             std::copy(src + off, src + off + inner, dst + done);
+                         } else if (is == 0) {
+                             std::fill(dst + done, dst + done + inner, src[off]);
+                         } else {
+                             for (std::size_t j = 0; j < inner; ++j)
+                                 dst[done + j] = src[off + j * is];
+                         }
+                         for (std::size_t d = nd - 1; d-- > 0;) {
+                             ++index[d];
+                             off += sv[d];
+                             if (index[d] < shape[d]) break;
+                             off -= sv[d] * shape[d];
+                             index[d] = 0;
+                         }
+                     }
+                 });
 }
 
 // dst[offset + sum_d index_d(i) * strides[d]] += src (contiguous, of `shape`) [i].

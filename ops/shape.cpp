@@ -72,7 +72,9 @@ Tensor reshape(const Tensor& x, const Dims& dims) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
         auto r = kernels::uninitialized<T>(shape);
-        std::copy(a.data(), a.data() + n, r.data());
+        kernels::parallel_for(n, kernels::kElementwiseGrain, [&](std::size_t b, std::size_t e) {
+            std::copy(a.data() + b, a.data() + e, r.data() + b);
+        });
         return Tensor(std::move(r));
     });
     return record(kReshape, std::move(out), {x});
