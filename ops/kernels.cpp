@@ -103,31 +103,55 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
     const T* p = x.data();
     const std::size_t total = x.size();
     if (total > 0 && rank > 0) {
-        // Walk x in order; the output offset follows with stride 0 on reduced axes.
         std::vector<std::size_t> shape(shape_in.begin(), shape_in.end());
         std::array<std::vector<std::size_t>, 1> st{broadcast_strides(out_shape, shape_in)};
         coalesce_axes(shape, st);
         const std::vector<std::size_t>& ost = st[0];
         const std::size_t nd = shape.size();
-        const std::size_t inner = shape[nd - 1];
-        const std::size_t inner_stride = ost[nd - 1];
-        std::vector<std::size_t> index(nd, 0);
-        std::size_t off = 0;
-        for (std::size_t done = 0; done < total; done += inner) {
-            const T* row = p + done;
-            if (inner_stride == 0) {
-                acc[off] += row_sum(row, inner);
-            } else {
-                Acc* o = acc.data() + off;
-                for (std::size_t j = 0; j < inner; ++j) o[j] += row[j];
+        // Walks the block of x spanned by axes first..nd-1 in order; the output offset follows
+        // with stride 0 on reduced axes.
+        auto walk = [&](const T* block, Acc* out, std::size_t first) {
+            std::size_t block_n = 1;
+            for (std::size_t d = first; d < nd; ++d) block_n *= shape[d];
+            const std::size_t inner = shape[nd - 1];
+            const std::size_t inner_stride = ost[nd - 1];
+            std::vector<std::size_t> index(nd, 0);
+            std::size_t off = 0;
+            for (std::size_t done = 0; done < block_n; done += inner) {
+                const T* row = block + done;
+                if (inner_stride == 0) {
+                    out[off] += row_sum(row, inner);
+                } else {
+                    Acc* o = out + off;
+                    for (std::size_t j = 0; j < inner; ++j) o[j] += row[j];
+                }
+                for (std::size_t d = nd - 1; d-- > first;) {
+                    ++index[d];
+                    off += ost[d];
+                    if (index[d] < shape[d]) break;
+                    off -= ost[d] * shape[d];
+                    index[d] = 0;
+                }
             }
-            for (std::size_t d = nd - 1; d-- > 0;) {
-                ++index[d];
-                off += ost[d];
-                if (index[d] < shape[d]) break;
-                off -= ost[d] * shape[d];
-                index[d] = 0;
-            }
+        };
+        // Threads take slices of the first kept axis: every output element is then summed by
+        // one thread, in the same order as on one thread, so the bits do not depend on the
+        // thread count.
+        std::size_t kept = 0;
+        while (kept < nd && ost[kept] == 0) ++kept;
+        if (kept == nd || kept == nd - 1) {
+            walk(p, acc.data(), 0);
+        } else {
+            std::size_t outer = 1, rest = 1;
+            for (std::size_t d = 0; d < kept; ++d) outer *= shape[d];
+            for (std::size_t d = kept + 1; d < nd; ++d) rest *= shape[d];
+            const std::size_t D = shape[kept];
+            const std::size_t grain = std::max<std::size_t>(1, kElementwiseGrain / (outer * rest));
+            parallel_for(D, grain, [&](std::size_t i0, std::size_t i1) {
+                for (std::size_t o = 0; o < outer; ++o)
+                    for (std::size_t i = i0; i < i1; ++i)
+                        walk(p + (o * D + i) * rest, acc.data() + i * ost[kept], kept + 1);
+            });
         }
     } else if (total > 0) {
         acc[0] = p[0];

@@ -1,7 +1,7 @@
 // The loops that tapegrad splits across threads (elementwise and broadcasting maps, strided
-// copies, reshape, unfold/fold, matrix products) give the same values on 2 threads as plain
-// loops in this file, and exactly the same values as on 1 thread. The tensors are large enough
-// that every one of these loops really splits.
+// copies, reshape, unfold/fold, matrix products, sums over axes) give the same values on 2 threads
+// as plain loops in this file, and exactly the same values as on 1 thread. The tensors are large
+// enough that every one of these loops really splits.
 
 #include <catch2/catch.hpp>
 
@@ -40,7 +40,9 @@ std::vector<std::vector<double>> run_all(int threads) {
             values(cols),
             values(fold(cols, 24, 24, window)),
             values(matmul(w, cols)),
-            values(matmul(rand({600, 300}, gen, kFloat64), rand({300, 200}, gen, kFloat64)))};
+            values(matmul(rand({600, 300}, gen, kFloat64), rand({300, 200}, gen, kFloat64))),
+            values(sum(a, {0, 2, 3}, true)),
+            values(sum(a, {0, 3}, false))};
 }
 
 }  // namespace
@@ -71,4 +73,12 @@ TEST_CASE("parallel loops match plain loops and give the same bits on 1 and 2 th
                 }
     CHECK(bad_mul == 0);
     CHECK(bad_permute == 0);
+
+    // Per-channel sums (as batch norm takes them), against a plain loop.
+    for (std::size_t c = 0; c < 8; ++c) {
+        double s = 0;
+        for (std::size_t n = 0; n < 64; ++n)
+            for (std::size_t i = 0; i < 576; ++i) s += av[(n * 8 + c) * 576 + i];
+        CHECK(two[8][c] == Approx(s).epsilon(1e-12));
+    }
 }
