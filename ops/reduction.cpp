@@ -82,6 +82,12 @@ AxisWalk walk_of(const Shape& s, std::size_t axis) {
     return w;
 }
 
+// Whole slices (len x inner) per thread: enough that a thread gets 2^15 elements.
+std::size_t slices_per_thread(const AxisWalk& w) {
+    return std::max<std::size_t>(
+        1, kernels::kElementwiseGrain / std::max<std::size_t>(1, w.len * w.inner));
+}
+
 void check_nonempty_axis(const char* op, const Tensor& x, std::size_t axis) {
     if (x.shape()[axis] == 0) {
         throw ValueError(std::string(op) + ": axis " + std::to_string(axis) + " of " +
@@ -164,16 +170,18 @@ Tensor max(const Tensor& x, std::int64_t axis_in, bool keepdims) {
         const AxisWalk w = walk_of(a.shape(), axis);
         auto r = kernels::uninitialized<T>(shape);
         T* q = r.data();
-        for (std::size_t o = 0; o < w.outer; ++o) {
-            const T* base = a.data() + o * w.len * w.inner;
-            T* dst = q + o * w.inner;
-            std::copy(base, base + w.inner, dst);
-            for (std::size_t k = 1; k < w.len; ++k) {
-                const T* row = base + k * w.inner;
-                for (std::size_t i = 0; i < w.inner; ++i)
-                    dst[i] = row[i] > dst[i] ? row[i] : dst[i];
+        kernels::parallel_for(w.outer, slices_per_thread(w), [&](std::size_t o0, std::size_t o1) {
+            for (std::size_t o = o0; o < o1; ++o) {
+                const T* base = a.data() + o * w.len * w.inner;
+                T* dst = q + o * w.inner;
+                std::copy(base, base + w.inner, dst);
+                for (std::size_t k = 1; k < w.len; ++k) {
+                    const T* row = base + k * w.inner;
+                    for (std::size_t i = 0; i < w.inner; ++i)
+                        dst[i] = row[i] > dst[i] ? row[i] : dst[i];
+                }
             }
-        }
+        });
         return Tensor(std::move(r));
     });
     return record(kMax, std::move(out), {x},
@@ -196,19 +204,21 @@ Tensor argmax_mask(const Tensor& x, std::int64_t axis_in) {
         // Slice by slice along the axis, so that the inner loops run over contiguous memory
         // without branches: first the maximum of every position, then one pass that marks the
         // first element equal to it.
-        std::vector<T> top(w.inner), found(w.inner);
-        for (std::size_t o = 0; o < w.outer; ++o) {
-            const T* base = a.data() + o * w.len * w.inner;
-            T* mask = r.data() + o * w.len * w.inner;
-            running_max(base, w.len, w.inner, top.data());
-            std::fill(found.begin(), found.end(), T(0));
-            for (std::size_t k = 0; k < w.len; ++k)
-                mark_first(base + k * w.inner, top.data(), found.data(), mask + k * w.inner,
-                           w.inner);
-            // A NaN in the first place matches nothing; as before, it keeps the mark.
-            for (std::size_t i = 0; i < w.inner; ++i)
-                if (found[i] == T(0)) mask[i] = T(1);
-        }
+        kernels::parallel_for(w.outer, slices_per_thread(w), [&](std::size_t o0, std::size_t o1) {
+            std::vector<T> top(w.inner), found(w.inner);
+            for (std::size_t o = o0; o < o1; ++o) {
+                const T* base = a.data() + o * w.len * w.inner;
+                T* mask = r.data() + o * w.len * w.inner;
+                running_max(base, w.len, w.inner, top.data());
+                std::fill(found.begin(), found.end(), T(0));
+                for (std::size_t k = 0; k < w.len; ++k)
+                    mark_first(base + k * w.inner, top.data(), found.data(), mask + k * w.inner,
+                               w.inner);
+                // A NaN in the first place matches nothing; as before, it keeps the mark.
+                for (std::size_t i = 0; i < w.inner; ++i)
+                    if (found[i] == T(0)) mask[i] = T(1);
+            }
+        });
         return Tensor(std::move(r));
     });
 }

@@ -1,5 +1,5 @@
 // The loops that tapegrad splits across threads (elementwise and broadcasting maps, strided
-// copies, reshape, unfold/fold, matrix products, sums over axes) give the same values on 2 threads
+// copies, reshape, unfold/fold, matrix products, sums over axes, max and its mask) give the same values on 2 threads
 // as plain loops in this file, and exactly the same values as on 1 thread. The tensors are large
 // enough that every one of these loops really splits.
 
@@ -42,7 +42,9 @@ std::vector<std::vector<double>> run_all(int threads) {
             values(matmul(w, cols)),
             values(matmul(rand({600, 300}, gen, kFloat64), rand({300, 200}, gen, kFloat64))),
             values(sum(a, {0, 2, 3}, true)),
-            values(sum(a, {0, 3}, false))};
+            values(sum(a, {0, 3}, false)),
+            values(max(cols, 1)),
+            values(argmax_mask(cols, 1))};
 }
 
 }  // namespace
