@@ -1,7 +1,7 @@
 // The loops that tapegrad splits across threads (elementwise and broadcasting maps, strided
-// copies, reshape, unfold/fold, matrix products, sums over axes, max and its mask) give the same values on 2 threads
-// as plain loops in this file, and exactly the same values as on 1 thread. The tensors are large
-// enough that every one of these loops really splits.
+// copies, reshape, unfold/fold, matrix products, sums over axes, max and its mask) give the same
+// values on 2 threads as plain loops in this file, and exactly the same values as on 1 thread. The
+// tensors are large enough that every one of these loops really splits.
 
 #include <catch2/catch.hpp>
 
