@@ -5,6 +5,7 @@
 #include "autograd/errors.hpp"
 #include "autograd/grad_mode.hpp"
 #include "distributed/collectives.hpp"
+#include "nn/batchnorm_parts.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/kernels.hpp"
 #include "ops/reduction.hpp"
@@ -16,29 +17,11 @@ namespace functional {
 
 namespace {
 
-void check_channel_tensor(const char* what, const Tensor& t, std::size_t C, const Tensor& x) {
-    if (!t.defined()) return;
-    if (t.dim() != 1 || t.shape()[0] != C) {
-        throw ShapeError(std::string("sync_batch_norm: ") + what + " " + shape_str(t.shape()) +
-                         " for input " + shape_str(x.shape()) + " with " + std::to_string(C) +
-                         " channels");
-    }
-    if (t.dtype() != x.dtype()) {
-        throw DTypeError(std::string("sync_batch_norm: ") + what + " is " + dtype_name(t.dtype()) +
-                         " but the input is " + dtype_name(x.dtype()));
-    }
-}
+using tg::nn::detail::blend_running;
 
-// running = (1 - momentum) running + momentum * scale * batch, in place.
-void blend(Tensor running, const Tensor& batch, double momentum, double scale) {
-    kernels::dispatch(running.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        auto& r = running.mutable_array<T>();
-        const T* b = batch.array<T>().data();
-        for (std::size_t c = 0; c < r.size(); ++c) {
-            r.data()[c] = static_cast<T>((1 - momentum) * r.data()[c] + momentum * scale * b[c]);
-        }
-    });
+// The checks of every per-channel tensor name this function.
+void check_channel_tensor(const char* what, const Tensor& t, std::size_t C, const Tensor& x) {
+    tg::nn::detail::check_channel_tensor("sync_batch_norm", what, t, C, x);
 }
 
 }  // namespace
@@ -94,8 +77,8 @@ Tensor sync_batch_norm(const Communicator& comm, const Tensor& x, Tensor running
     if (training && running_mean.defined()) {
         NoGradGuard no_grad;
         const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-        blend(running_mean, mu, momentum, 1.0);
-        blend(running_var, var, momentum, unbias);
+        blend_running(running_mean, mu, momentum, 1.0);
+        blend_running(running_var, var, momentum, unbias);
     }
     const auto per_channel = [&](const Tensor& v) { return reshape(v, Dims(channel_shape)); };
     const Tensor scale = weight.defined() ? mul(inv_std, per_channel(weight)) : inv_std;

@@ -4,6 +4,7 @@
 
 #include "autograd/errors.hpp"
 #include "autograd/grad_mode.hpp"
+#include "nn/batchnorm_parts.hpp"
 #include "nn/init.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/creation.hpp"
@@ -17,29 +18,11 @@ namespace functional {
 
 namespace {
 
-void check_channel_tensor(const char* what, const Tensor& t, std::size_t C, const Tensor& x) {
-    if (!t.defined()) return;
-    if (t.dim() != 1 || t.shape()[0] != C) {
-        throw ShapeError(std::string("batch_norm: ") + what + " " + shape_str(t.shape()) +
-                         " for input " + shape_str(x.shape()) + " with " + std::to_string(C) +
-                         " channels");
-    }
-    if (t.dtype() != x.dtype()) {
-        throw DTypeError(std::string("batch_norm: ") + what + " is " + dtype_name(t.dtype()) +
-                         " but the input is " + dtype_name(x.dtype()));
-    }
-}
+using tg::nn::detail::blend_running;
 
-// running = (1 - momentum) running + momentum * scale * batch, elementwise, in place.
-void blend(Tensor running, const Tensor& batch, double momentum, double scale) {
-    kernels::dispatch(running.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        auto& r = running.mutable_array<T>();
-        const T* b = batch.array<T>().data();
-        for (std::size_t c = 0; c < r.size(); ++c) {
-            r.data()[c] = static_cast<T>((1 - momentum) * r.data()[c] + momentum * scale * b[c]);
-        }
-    });
+// The checks of every per-channel tensor name this function.
+void check_channel_tensor(const char* what, const Tensor& t, std::size_t C, const Tensor& x) {
+    tg::nn::detail::check_channel_tensor("batch_norm", what, t, C, x);
 }
 
 }  // namespace
@@ -88,8 +71,8 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
         if (training && running_mean.defined()) {
             NoGradGuard no_grad;
             const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-            blend(running_mean, mu, momentum, 1.0);
-            blend(running_var, var, momentum, unbias);
+            blend_running(running_mean, mu, momentum, 1.0);
+            blend_running(running_var, var, momentum, unbias);
         }
     } else {
         // The running statistics are constants here (copies, so that later updates of the
