@@ -110,12 +110,14 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
         const std::size_t nd = shape.size();
         // Walks the block of x spanned by axes first..nd-1 in order; the output offset follows
         // with stride 0 on reduced axes.
-        auto walk = [&](const T* block, Acc* out, std::size_t first) {
+        // `index` is the caller's scratch (nd entries), so that a thread allocates it once.
+        auto walk = [&](const T* block, Acc* out, std::size_t first,
+                        std::vector<std::size_t>& index) {
             std::size_t block_n = 1;
             for (std::size_t d = first; d < nd; ++d) block_n *= shape[d];
             const std::size_t inner = shape[nd - 1];
             const std::size_t inner_stride = ost[nd - 1];
-            std::vector<std::size_t> index(nd, 0);
+            std::fill(index.begin(), index.end(), std::size_t{0});
             std::size_t off = 0;
             for (std::size_t done = 0; done < block_n; done += inner) {
                 const T* row = block + done;
@@ -140,7 +142,8 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
         std::size_t kept = 0;
         while (kept < nd && ost[kept] == 0) ++kept;
         if (kept == nd || kept == nd - 1) {
-            walk(p, acc.data(), 0);
+            std::vector<std::size_t> index(nd);
+            walk(p, acc.data(), 0, index);
         } else {
             std::size_t outer = 1, rest = 1;
             for (std::size_t d = 0; d < kept; ++d) outer *= shape[d];
@@ -148,9 +151,10 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
             const std::size_t D = shape[kept];
             const std::size_t grain = std::max<std::size_t>(1, kElementwiseGrain / (outer * rest));
             parallel_for(D, grain, [&](std::size_t i0, std::size_t i1) {
+                std::vector<std::size_t> index(nd);
                 for (std::size_t o = 0; o < outer; ++o)
                     for (std::size_t i = i0; i < i1; ++i)
-                        walk(p + (o * D + i) * rest, acc.data() + i * ost[kept], kept + 1);
+                        walk(p + (o * D + i) * rest, acc.data() + i * ost[kept], kept + 1, index);
             });
         }
     } else if (total > 0) {
