@@ -27,6 +27,7 @@ void accumulate(Tensor& slot, const Tensor& g, bool create_graph) {
     detail::TensorImpl* s = slot.impl();
     if (!create_graph && s->refs.load() == 1 && s->is_leaf && !s->tangent.defined() &&
         !g.tangent().defined() && slot.dtype() == g.dtype() && slot.shape() == g.shape()) {
+        if (s->deferred) detail::materialize(*s);
         kernels::dispatch(slot.dtype(), [&](auto tag) {
             using T = decltype(tag);
             T* p = std::get<xt::xarray<T>>(s->value).data();

@@ -11,6 +11,15 @@ namespace detail {
 void throw_undefined(const char* what) {
     throw ValueError(std::string(what) + "() called on an undefined tensor");
 }
+
+void materialize(TensorImpl& impl) {
+    Deferred& d = *impl.deferred;
+    if (d.done.load(std::memory_order_acquire)) return;
+    std::call_once(d.once, [&] {
+        d.fill(impl);
+        d.done.store(true, std::memory_order_release);
+    });
+}
 }  // namespace detail
 
 Tensor::Tensor(xt::xarray<float> value, bool requires_grad)
@@ -34,6 +43,7 @@ xt::xarray<T>& Tensor::mutable_array() const {
         throw GraphError("mutable_array(): in-place write to a leaf that requires grad " +
                          shape_str(shape()) + " while grad mode is on; use NoGradGuard");
     }
+    if (impl_->deferred) detail::materialize(*impl_);
     auto* a = std::get_if<xt::xarray<T>>(&impl_->value);
     if (!a) {
         throw DTypeError(std::string("mutable_array<") + dtype_name(dtype_of<T>()) +
@@ -109,7 +119,8 @@ void Tensor::zero_grad() const {
     Tensor& g = impl_->grad;
     if (!g.defined()) return;
     // Reuse the buffer when nobody else holds it; otherwise start a fresh one.
-    if (g.impl_->refs.load() == 1 && g.impl_->is_leaf && !g.impl_->tangent.defined()) {
+    if (g.impl_->refs.load() == 1 && g.impl_->is_leaf && !g.impl_->tangent.defined() &&
+        !g.impl_->deferred) {
         std::visit([](auto& a) { std::fill(a.data(), a.data() + a.size(), 0); }, g.impl_->value);
         ++g.impl_->version;
     } else {
@@ -129,6 +140,7 @@ void Tensor::clear_grad() const {
 
 Tensor Tensor::detach() const {
     if (!impl_) detail::throw_undefined("detach");
+    if (impl_->deferred) detail::materialize(*impl_);
     return std::visit([](const auto& a) { return Tensor(a); }, impl_->value);
 }
 

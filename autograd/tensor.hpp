@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -133,6 +134,20 @@ struct TensorExtras {
     bool retain_grad = false;
 };
 
+// A result whose values an op leaves to be written on first read. unfold uses this: a matmul
+// that consumes its columns makes them image by image in a small buffer that stays in cache,
+// so the full column tensor (25x the image for a 5x5 kernel) is never written at all. Any
+// other read writes all values first, once (array<T>() calls materialize()).
+struct Deferred {
+    virtual ~Deferred() = default;
+    virtual void fill(TensorImpl& self) const = 0;  // writes every value of self.value
+    std::once_flag once;
+    std::atomic<bool> done{false};
+};
+
+// Writes a deferred tensor's values if no one has yet; safe to call from several threads.
+void materialize(TensorImpl& impl);
+
 struct TensorImpl {
     explicit TensorImpl(xt::xarray<float>&& v) : value(std::move(v)) {}
     explicit TensorImpl(xt::xarray<double>&& v) : value(std::move(v)) {}
@@ -153,6 +168,7 @@ struct TensorImpl {
     Tensor grad;
     Tensor tangent;
     std::unique_ptr<TensorExtras> extras;
+    std::unique_ptr<Deferred> deferred;  // values not written yet (see Deferred)
 
     TensorExtras& extra() {
         if (!extras) extras = std::make_unique<TensorExtras>();
@@ -217,6 +233,7 @@ inline std::size_t Tensor::numel() const {
 template <class T>
 const xt::xarray<T>& Tensor::array() const {
     if (!impl_) detail::throw_undefined("array");
+    if (impl_->deferred) detail::materialize(*impl_);
     if (auto* a = std::get_if<xt::xarray<T>>(&impl_->value)) return *a;
     throw DTypeError(std::string("array<") + dtype_name(dtype_of<T>()) + ">() on a tensor of " +
                      dtype_name(dtype()));

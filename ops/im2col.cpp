@@ -5,6 +5,7 @@
 #include <string>
 
 #include "autograd/op.hpp"
+#include "ops/deferred.hpp"
 #include "ops/kernels.hpp"
 
 namespace tg {
@@ -138,6 +139,8 @@ TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
                     for (std::size_t k = 0; k < lo; ++k) out[k] = T(0);
                     if (sw == 1) {
                         copy_run(out + lo, src, n);
+                    } else if (sw == 2) {  // pooling; a known stride lets gcc vectorise it
+                        for (std::size_t k = 0; k < n; ++k) out[lo + k] = src[2 * k];
                     } else {
                         for (std::size_t k = 0; k < n; ++k) out[lo + k] = src[k * sw];
                     }
@@ -168,6 +171,8 @@ TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
                 for (std::size_t oh = top; oh < bottom; ++oh, in += OW, out += row_step) {
                     if (sw == 1) {
                         add_run(out, in, n);
+                    } else if (sw == 2) {
+                        for (std::size_t k = 0; k < n; ++k) out[2 * k] += in[k];
                     } else {
                         for (std::size_t k = 0; k < n; ++k) out[k * sw] += in[k];
                     }
@@ -191,6 +196,27 @@ std::size_t window_count(const char* op, std::size_t size, std::size_t kernel, s
     return (padded - kernel) / stride + 1;
 }
 
+namespace {
+
+// unfold's columns, written image by image when they are read (see ops/deferred.hpp).
+class DeferredColumns final : public DeferredBatch {
+  public:
+    DeferredColumns(const Tensor& x, const Geometry& g) : x_(snapshot(x)), g_(g) {}
+    void item(std::size_t n, float* out) const override { write(n, out); }
+    void item(std::size_t n, double* out) const override { write(n, out); }
+
+  private:
+    template <class T>
+    void write(std::size_t n, T* out) const {
+        unfold_image(x_.array<T>().data() + n * g_.C * g_.H * g_.W, out, g_);
+    }
+
+    Tensor x_;
+    Geometry g_;
+};
+
+}  // namespace
+
 Tensor unfold(const Tensor& x, const Window& w) {
     check_window("unfold", w);
     if (x.dim() != 4) {
@@ -201,17 +227,9 @@ Tensor unfold(const Tensor& x, const Window& w) {
     const std::size_t OW = window_count("unfold", W, w.kw, w.sw, w.pw);
     const std::size_t rows = C * w.kh * w.kw;
     const std::size_t L = OH * OW;
-    Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const auto& a = x.array<T>();
-        auto r = kernels::uninitialized<T>(Shape{N, rows, L});
-        const Geometry g{C, H, W, OH, OW, w};
-        kernels::parallel_for(N, images_per_thread(rows * L), [&](std::size_t b, std::size_t e) {
-            for (std::size_t n = b; n < e; ++n)
-                unfold_image(a.data() + n * C * H * W, r.data() + n * rows * L, g);
-        });
-        return Tensor(std::move(r));
-    });
+    Tensor out =
+        deferred_result(x.dtype(), Shape{N, rows, L},
+                        std::make_unique<DeferredColumns>(x, Geometry{C, H, W, OH, OW, w}));
     return record(kUnfold, std::move(out), {x}, Attrs(attrs_of(w)));
 }
 
@@ -227,15 +245,27 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
                          std::to_string(k) + ", " + std::to_string(OH * OW) + "])");
     }
     const std::size_t N = cols.shape()[0], C = cols.shape()[1] / k, L = OH * OW;
+    // Pending columns (the product of a conv's filters and its output gradient) are made one
+    // image at a time, in cache, just before they are folded.
+    const DeferredBatch* pending = pending_batch(cols);
     Tensor out = kernels::dispatch(cols.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const auto& a = cols.array<T>();
+        const T* a = pending ? nullptr : cols.array<T>().data();
         auto r = kernels::uninitialized<T>(Shape{N, C, H, W});
         const Geometry g{C, H, W, OH, OW, w};
-        kernels::parallel_for(N, images_per_thread(C * k * L), [&](std::size_t b, std::size_t e) {
+        const std::size_t per_image = C * k * L;
+        kernels::parallel_for(N, images_per_thread(per_image), [&](std::size_t b, std::size_t e) {
             std::fill(r.data() + b * C * H * W, r.data() + e * C * H * W, T(0));
-            for (std::size_t n = b; n < e; ++n)
-                fold_image(a.data() + n * C * k * L, r.data() + n * C * H * W, g);
+            if (pending == nullptr) {
+                for (std::size_t n = b; n < e; ++n)
+                    fold_image(a + n * per_image, r.data() + n * C * H * W, g);
+                return;
+            }
+            const ItemBuffer<T> image(per_image);
+            for (std::size_t n = b; n < e; ++n) {
+                pending->item(n, image.data());
+                fold_image(image.data(), r.data() + n * C * H * W, g);
+            }
         });
         return Tensor(std::move(r));
     });

@@ -5,10 +5,12 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "autograd/op.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/broadcast.hpp"
+#include "ops/deferred.hpp"
 #include "ops/kernels.hpp"
 
 namespace tg {
@@ -92,6 +94,42 @@ const bool kBlasSingleThreaded = [] {
     return true;
 }();
 
+// op(a) op(b[i]) for one item i of a batched b, written when it is read (see ops/deferred.hpp).
+class DeferredProduct final : public DeferredBatch {
+  public:
+    DeferredProduct(const Tensor& a, const Tensor& b, bool ta, bool tb, std::size_t m,
+                    std::size_t n, std::size_t k)
+        : a_(snapshot(a)),
+          b_(snapshot(b)),
+          pending_b_(pending_batch(b_)),
+          ta_(ta),
+          tb_(tb),
+          m_(m),
+          n_(n),
+          k_(k) {}
+    void item(std::size_t i, float* out) const override { write(i, out); }
+    void item(std::size_t i, double* out) const override { write(i, out); }
+
+  private:
+    template <class T>
+    void write(std::size_t i, T* out) const {
+        if (pending_b_ == nullptr) {
+            gemm(ta_, tb_, m_, n_, k_, a_.array<T>().data(), ta_ ? m_ : k_,
+                 b_.array<T>().data() + i * k_ * n_, tb_ ? k_ : n_, out, n_);
+            return;
+        }
+        const ItemBuffer<T> b(k_ * n_);
+        pending_b_->item(i, b.data());
+        gemm(ta_, tb_, m_, n_, k_, a_.array<T>().data(), ta_ ? m_ : k_, b.data(), tb_ ? k_ : n_,
+             out, n_);
+    }
+
+    Tensor a_, b_;
+    const DeferredBatch* pending_b_;
+    bool ta_, tb_;
+    std::size_t m_, n_, k_;
+};
+
 std::string product_str(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     return shape_str(a.shape()) + (ta ? "^T" : "") + " @ " + shape_str(b.shape()) +
            (tb ? "^T" : "");
@@ -127,10 +165,17 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     }
     const std::size_t batch = ba == 1 ? bb : ba;  // broadcasting: a batch of 0 stays 0
     Shape shape = (ra == 3 || rb == 3) ? Shape{batch, m, n} : Shape{m, n};
+    if (ra == 2 && rb == 3 && m > 0 && n > 0 && ka > 0) {
+        // A matrix times a batch (a convolution's filters times its columns, or their
+        // transposes times the output gradient): left deferred, item by item.
+        auto source = std::make_unique<DeferredProduct>(a, b, ta, tb, m, n, ka);
+        return record(kMatmul, deferred_result(a.dtype(), shape, std::move(source)), {a, b},
+                      Attrs({ta ? 1 : 0, tb ? 1 : 0}));
+    }
+    const DeferredBatch* pending_b = rb == 3 ? pending_batch(b) : nullptr;
     Tensor out = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* pa = a.array<T>().data();
-        const T* pb = b.array<T>().data();
         auto r = kernels::uninitialized<T>(shape);
         T* pc = r.data();
         if (m == 0 || n == 0) return Tensor(std::move(r));
@@ -138,6 +183,22 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
             std::fill(pc, pc + r.size(), T(0));
             return Tensor(std::move(r));
         }
+        if (pending_b != nullptr) {
+            // b's items are made one at a time in a per-thread buffer, just before their
+            // product, while they are in cache.
+            const double flops = 2.0 * double(m) * double(n) * double(ka);
+            const auto grain = static_cast<std::size_t>(std::ceil(kFlopsPerThread / flops));
+            kernels::parallel_for(batch, grain, [&](std::size_t i0, std::size_t i1) {
+                const ItemBuffer<T> item(ka * n);
+                for (std::size_t i = i0; i < i1; ++i) {
+                    pending_b->item(i, item.data());
+                    gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0), ta ? m : ka, item.data(),
+                         tb ? ka : n, pc + i * m * n, n);
+                }
+            });
+            return Tensor(std::move(r));
+        }
+        const T* pb = b.array<T>().data();
         if (ba > 1 && bb == 1 && !ta) {
             // A batch of row blocks times one matrix is a single tall product.
             product(false, tb, batch * m, n, ka, pa, pb, pc);

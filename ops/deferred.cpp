@@ -1,0 +1,43 @@
+#include "ops/deferred.hpp"
+
+#include <variant>
+
+#include "ops/kernels.hpp"
+
+namespace tg {
+
+void DeferredBatch::fill(detail::TensorImpl& self) const {
+    std::visit(
+        [&](auto& values) {
+            const std::size_t n = values.shape().empty() ? 1 : values.shape()[0];
+            const std::size_t per_item = n == 0 ? 0 : values.size() / n;
+            const std::size_t grain = std::max<std::size_t>(
+                1, kernels::kElementwiseGrain / std::max<std::size_t>(per_item, 1));
+            kernels::parallel_for(n, grain, [&](std::size_t b, std::size_t e) {
+                for (std::size_t i = b; i < e; ++i) item(i, values.data() + i * per_item);
+            });
+        },
+        self.value);
+}
+
+const DeferredBatch* pending_batch(const Tensor& t) {
+    if (!t.defined() || !t.impl()->deferred) return nullptr;
+    const auto* d = dynamic_cast<const DeferredBatch*>(t.impl()->deferred.get());
+    if (d == nullptr || d->done.load(std::memory_order_acquire)) return nullptr;
+    return d;
+}
+
+Tensor deferred_result(DType dtype, const Shape& shape, std::unique_ptr<DeferredBatch> source) {
+    // Allocated but not written: untouched pages cost nothing until the values are needed.
+    Tensor out = kernels::dispatch(
+        dtype, [&](auto tag) { return Tensor(kernels::uninitialized<decltype(tag)>(shape)); });
+    out.impl()->deferred = std::move(source);
+    return out;
+}
+
+Tensor snapshot(const Tensor& input) {
+    if (pending_batch(input) != nullptr) return input;  // its source keeps the values it had
+    return input.is_leaf() ? input.detach() : input;
+}
+
+}  // namespace tg

@@ -1,0 +1,239 @@
+// Deferred results (ops/deferred.hpp): unfold's columns and a matrix-times-batch product are
+// written only when read, and matmul and fold consume them image by image. Every value here is
+// checked against plain loops in this file, and the tests check that the columns really were
+// never written, so that they fail if a consumer silently stops fusing.
+
+#include <catch2/catch.hpp>
+
+#include <cstddef>
+#include <thread>
+#include <vector>
+
+#include "../helpers.hpp"
+#include "ops/deferred.hpp"
+#include "tapegrad.hpp"
+
+using namespace tg;
+using tgtest::require_close;
+
+namespace {
+
+struct Geometry {
+    std::size_t N, C, H, W, kh, kw, s, p, OH, OW;
+    Geometry(std::size_t N_, std::size_t C_, std::size_t H_, std::size_t W_, std::size_t k,
+             std::size_t s_, std::size_t p_)
+        : N(N_),
+          C(C_),
+          H(H_),
+          W(W_),
+          kh(k),
+          kw(k),
+          s(s_),
+          p(p_),
+          OH((H_ + 2 * p_ - k) / s_ + 1),
+          OW((W_ + 2 * p_ - k) / s_ + 1) {}
+    std::size_t K() const { return C * kh * kw; }
+    std::size_t P() const { return OH * OW; }
+    Window window() const { return Window{kh, kw, s, s, p, p}; }
+};
+
+// im2col with plain loops: [N, C*kh*kw, OH*OW].
+std::vector<double> columns(const std::vector<double>& x, const Geometry& g) {
+    std::vector<double> cols(g.N * g.K() * g.P(), 0.0);
+    for (std::size_t n = 0; n < g.N; ++n)
+        for (std::size_t c = 0; c < g.C; ++c)
+            for (std::size_t i = 0; i < g.kh; ++i)
+                for (std::size_t j = 0; j < g.kw; ++j)
+                    for (std::size_t oh = 0; oh < g.OH; ++oh)
+                        for (std::size_t ow = 0; ow < g.OW; ++ow) {
+                            const long h = long(oh * g.s + i) - long(g.p);
+                            const long w = long(ow * g.s + j) - long(g.p);
+                            if (h < 0 || w < 0 || h >= long(g.H) || w >= long(g.W)) continue;
+                            const std::size_t row = (c * g.kh + i) * g.kw + j;
+                            cols[(n * g.K() + row) * g.P() + oh * g.OW + ow] =
+                                x[((n * g.C + c) * g.H + std::size_t(h)) * g.W + std::size_t(w)];
+                        }
+    return cols;
+}
+
+// col2im with plain loops: every column entry added back to its pixel.
+std::vector<double> fold_ref(const std::vector<double>& cols, const Geometry& g) {
+    std::vector<double> x(g.N * g.C * g.H * g.W, 0.0);
+    for (std::size_t n = 0; n < g.N; ++n)
+        for (std::size_t c = 0; c < g.C; ++c)
+            for (std::size_t i = 0; i < g.kh; ++i)
+                for (std::size_t j = 0; j < g.kw; ++j)
+                    for (std::size_t oh = 0; oh < g.OH; ++oh)
+                        for (std::size_t ow = 0; ow < g.OW; ++ow) {
+                            const long h = long(oh * g.s + i) - long(g.p);
+                            const long w = long(ow * g.s + j) - long(g.p);
+                            if (h < 0 || w < 0 || h >= long(g.H) || w >= long(g.W)) continue;
+                            const std::size_t row = (c * g.kh + i) * g.kw + j;
+                            x[((n * g.C + c) * g.H + std::size_t(h)) * g.W + std::size_t(w)] +=
+                                cols[(n * g.K() + row) * g.P() + oh * g.OW + ow];
+                        }
+    return x;
+}
+
+// out[n] = op(a) b[n] with plain loops; a is [m, k] (or [k, m] when ta), b is [N, k, cols].
+std::vector<double> batch_product(const std::vector<double>& a, bool ta, std::size_t m,
+                                  std::size_t k, const std::vector<double>& b, std::size_t N,
+                                  std::size_t cols) {
+    std::vector<double> out(N * m * cols, 0.0);
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t r = 0; r < m; ++r)
+            for (std::size_t c = 0; c < cols; ++c) {
+                double s = 0;
+                for (std::size_t q = 0; q < k; ++q)
+                    s += (ta ? a[q * m + r] : a[r * k + q]) * b[(n * k + q) * cols + c];
+                out[(n * m + r) * cols + c] = s;
+            }
+    return out;
+}
+
+std::vector<double> random_values(std::size_t n, Generator& gen) {
+    std::vector<double> v(n);
+    for (auto& x : v) x = gen.normal();
+    return v;
+}
+
+const Geometry kCases[] = {{3, 2, 9, 8, 3, 1, 0}, {2, 3, 10, 10, 5, 1, 2}, {4, 1, 11, 9, 3, 2, 1}};
+
+}  // namespace
+
+TEST_CASE("filters times unfold's columns is a convolution, and the columns are never written",
+          "[ops][deferred]") {
+    Generator gen(3);
+    for (const Geometry& g : kCases) {
+        const std::size_t O = 4;
+        const auto xv = random_values(g.N * g.C * g.H * g.W, gen);
+        const auto fv = random_values(O * g.K(), gen);
+        const Tensor x = from_vector(xv, {g.N, g.C, g.H, g.W}, kFloat64);
+        const Tensor f = from_vector(fv, {O, g.K()}, kFloat64);
+        const Tensor cols = unfold(x, g.window());
+        const Tensor y = matmul(f, cols);
+        y.to_vector();
+        CHECK(pending_batch(cols) != nullptr);  // consumed image by image, never stored
+        require_close(y, batch_product(fv, false, O, g.K(), columns(xv, g), g.N, g.P()), 1e-12,
+                      1e-12, "F @ unfold(x)");
+        // Reading the columns themselves writes them all.
+        require_close(cols, columns(xv, g), 0, 0, "unfold(x)");
+        CHECK(pending_batch(cols) == nullptr);
+    }
+}
+
+TEST_CASE("the filter-gradient product reads unfold's columns image by image", "[ops][deferred]") {
+    Generator gen(4);
+    for (const Geometry& g : kCases) {
+        const std::size_t O = 3;
+        const auto xv = random_values(g.N * g.C * g.H * g.W, gen);
+        const auto gv = random_values(g.N * O * g.P(), gen);
+        const Tensor cols = unfold(from_vector(xv, {g.N, g.C, g.H, g.W}, kFloat64), g.window());
+        const Tensor grad = from_vector(gv, {g.N, O, g.P()}, kFloat64);
+        const Tensor dw = matmul(grad, cols, false, true);  // [N, O, K]
+        CHECK(pending_batch(cols) != nullptr);
+        const auto cv = columns(xv, g);
+        std::vector<double> expected(g.N * O * g.K(), 0.0);
+        for (std::size_t n = 0; n < g.N; ++n)
+            for (std::size_t o = 0; o < O; ++o)
+                for (std::size_t k = 0; k < g.K(); ++k)
+                    for (std::size_t q = 0; q < g.P(); ++q)
+                        expected[(n * O + o) * g.K() + k] +=
+                            gv[(n * O + o) * g.P() + q] * cv[(n * g.K() + k) * g.P() + q];
+        require_close(dw, expected, 1e-12, 1e-12, "grad @ unfold(x)^T");
+    }
+}
+
+TEST_CASE("fold of a pending product makes each image's columns just before folding them",
+          "[ops][deferred]") {
+    Generator gen(5);
+    for (const Geometry& g : kCases) {
+        const std::size_t O = 4;
+        const auto fv = random_values(O * g.K(), gen);
+        const auto gv = random_values(g.N * O * g.P(), gen);
+        const Tensor f = from_vector(fv, {O, g.K()}, kFloat64);
+        const Tensor dcols = matmul(f, from_vector(gv, {g.N, O, g.P()}, kFloat64), true, false);
+        const Tensor dx = fold(dcols, g.H, g.W, g.window());
+        CHECK(pending_batch(dcols) != nullptr);
+        const auto expected_cols = batch_product(fv, true, g.K(), O, gv, g.N, g.P());
+        require_close(dx, fold_ref(expected_cols, g), 1e-12, 1e-12, "fold(F^T @ g)");
+        require_close(dcols, expected_cols, 1e-12, 1e-12, "F^T @ g");
+    }
+}
+
+TEST_CASE("pending inputs nest: a product of a product of columns, on 1 and 2 threads",
+          "[ops][deferred][threads]") {
+    const Geometry g{6, 2, 12, 12, 3, 1, 1};
+    Generator gen(6);
+    const auto xv = random_values(g.N * g.C * g.H * g.W, gen);
+    const auto fv = random_values(5 * g.K(), gen);
+    const auto hv = random_values(3 * 5, gen);
+    const auto inner = batch_product(fv, false, 5, g.K(), columns(xv, g), g.N, g.P());
+    const auto expected = batch_product(hv, false, 3, 5, inner, g.N, g.P());
+    for (int threads : {1, 2}) {
+        const int before = num_threads();
+        set_num_threads(threads);
+        const Tensor x = from_vector(xv, {g.N, g.C, g.H, g.W}, kFloat64);
+        const Tensor cols = unfold(x, g.window());
+        const Tensor y = matmul(from_vector(fv, {5, g.K()}, kFloat64), cols);  // pending
+        const Tensor z = matmul(from_vector(hv, {3, 5}, kFloat64), y);         // pending
+        const auto values = z.to_vector();  // every item of z needs an item of y, of cols
+        set_num_threads(before);
+        CHECK(pending_batch(cols) != nullptr);
+        CHECK(pending_batch(y) != nullptr);
+        require_close(values, expected, 1e-11, 1e-12, "H @ (F @ unfold(x))");
+    }
+}
+
+TEST_CASE("deferred values are those of the inputs when the op was called", "[ops][deferred]") {
+    const Geometry g{2, 1, 6, 6, 3, 1, 0};
+    Generator gen(7);
+    const auto xv = random_values(g.N * g.C * g.H * g.W, gen);
+    const auto fv = random_values(2 * g.K(), gen);
+    const Tensor x = from_vector(xv, {g.N, g.C, g.H, g.W}, kFloat64);
+    const Tensor f = from_vector(fv, {2, g.K()}, kFloat64);
+    const Tensor cols = unfold(x, g.window());
+    const Tensor y = matmul(f, from_vector(columns(xv, g), {g.N, g.K(), g.P()}, kFloat64));
+    {
+        NoGradGuard no_grad;  // leaves may be written in place afterwards
+        x.mutable_array<double>().fill(100.0);
+        f.mutable_array<double>().fill(-1.0);
+    }
+    CHECK(pending_batch(cols) != nullptr);
+    require_close(cols, columns(xv, g), 0, 0, "unfold(x) after x changed");
+    require_close(y, batch_product(fv, false, 2, g.K(), columns(xv, g), g.N, g.P()), 1e-12, 1e-12,
+                  "F @ cols after F changed");
+}
+
+TEST_CASE("threads that read one pending tensor at once all see the same values",
+          "[ops][deferred][threads]") {
+    const Geometry g{8, 3, 16, 16, 3, 1, 1};
+    Generator gen(8);
+    const auto xv = random_values(g.N * g.C * g.H * g.W, gen);
+    const Tensor cols = unfold(from_vector(xv, {g.N, g.C, g.H, g.W}, kFloat64), g.window());
+    std::vector<std::vector<double>> seen(4);
+    std::vector<std::thread> readers;
+    for (auto& s : seen) readers.emplace_back([&cols, &s] { s = cols.to_vector(); });
+    for (auto& t : readers) t.join();
+    const auto expected = columns(xv, g);
+    for (const auto& s : seen) CHECK(s == expected);
+}
+
+TEST_CASE("a pending gradient accumulates, and zero_grad clears it", "[ops][deferred]") {
+    // b's gradient from matmul(F, b) is the pending product F^T g; a second backward adds to it.
+    Generator gen(9);
+    const std::size_t N = 3, K = 4, P = 5, O = 2;
+    const auto fv = random_values(O * K, gen);
+    const Tensor f = from_vector(fv, {O, K}, kFloat64);
+    const Tensor b = from_vector(random_values(N * K * P, gen), {N, K, P}, kFloat64);
+    b.requires_grad_(true);
+    const auto once = batch_product(fv, true, K, O, std::vector<double>(N * O * P, 1.0), N, P);
+    sum(matmul(f, b)).backward();
+    require_close(b.grad(), once, 1e-12, 1e-12, "first backward");
+    sum(matmul(f, b)).backward();
+    std::vector<double> twice(once);
+    for (auto& v : twice) v *= 2;
+    require_close(b.grad(), twice, 1e-12, 1e-12, "second backward");
+    b.zero_grad();
+    require_close(b.grad(), std::vector<double>(N * K * P, 0.0), 0, 0, "after zero_grad");
+}
