@@ -11,9 +11,7 @@ void DeferredBatch::fill(detail::TensorImpl& self) const {
         [&](auto& values) {
             const std::size_t n = values.shape().empty() ? 1 : values.shape()[0];
             const std::size_t per_item = n == 0 ? 0 : values.size() / n;
-            const std::size_t grain = std::max<std::size_t>(
-                1, kernels::kElementwiseGrain / std::max<std::size_t>(per_item, 1));
-            kernels::parallel_for(n, grain, [&](std::size_t b, std::size_t e) {
+            kernels::parallel_for(n, items_per_thread_, [&](std::size_t b, std::size_t e) {
                 for (std::size_t i = b; i < e; ++i) item(i, values.data() + i * per_item);
             });
         },

@@ -19,11 +19,16 @@ namespace tg {
 
 class DeferredBatch : public detail::Deferred {
   public:
+    // items_per_thread: the fewest items worth a thread of their own when all are written.
+    explicit DeferredBatch(std::size_t items_per_thread) : items_per_thread_(items_per_thread) {}
     // Writes item n (the slice [n] along axis 0) of the result to out.
     virtual void item(std::size_t n, float* out) const = 0;
     virtual void item(std::size_t n, double* out) const = 0;
     // Writes every item, across threads.
     void fill(detail::TensorImpl& self) const final;
+
+  private:
+    std::size_t items_per_thread_;
 };
 
 // The items' source if t's values have not been written yet; nullptr otherwise.

@@ -201,7 +201,10 @@ namespace {
 // unfold's columns, written image by image when they are read (see ops/deferred.hpp).
 class DeferredColumns final : public DeferredBatch {
   public:
-    DeferredColumns(const Tensor& x, const Geometry& g) : x_(snapshot(x)), g_(g) {}
+    DeferredColumns(const Tensor& x, const Geometry& g)
+        : DeferredBatch(images_per_thread(g.C * g.w.kh * g.w.kw * g.OH * g.OW)),
+          x_(snapshot(x)),
+          g_(g) {}
     void item(std::size_t n, float* out) const override { write(n, out); }
     void item(std::size_t n, double* out) const override { write(n, out); }
 

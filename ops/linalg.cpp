@@ -99,7 +99,9 @@ class DeferredProduct final : public DeferredBatch {
   public:
     DeferredProduct(const Tensor& a, const Tensor& b, bool ta, bool tb, std::size_t m,
                     std::size_t n, std::size_t k)
-        : a_(snapshot(a)),
+        : DeferredBatch(static_cast<std::size_t>(
+              std::ceil(kFlopsPerThread / (2.0 * double(m) * double(n) * double(k))))),
+          a_(snapshot(a)),
           b_(snapshot(b)),
           pending_b_(pending_batch(b_)),
           ta_(ta),
