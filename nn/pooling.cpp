@@ -55,9 +55,11 @@ PoolGeometry check_pool(const char* who, const Tensor& x, Size2 k, std::optional
             Window{k.h, k.w, s.h, s.w, padding.h, padding.w}};
 }
 
-// Every window of every channel as a column: [N*C, kh*kw, OH*OW].
+// Every window of every channel as a column: [N, C, kh*kw, OH*OW]. Unfold's columns are not
+// written out: the max (or mean) over axis 2 reads them image by image.
 Tensor windows(const Tensor& x, const PoolGeometry& g) {
-    return unfold(reshape(x, {i64(g.N * g.C), 1, i64(g.H), i64(g.W)}), g.window);
+    const auto k = i64(g.window.kh * g.window.kw);
+    return reshape(unfold(x, g.window), {i64(g.N), i64(g.C), k, i64(g.OH * g.OW)});
 }
 
 }  // namespace
@@ -68,17 +70,18 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> strid
     if (padding.h > 0 || padding.w > 0) {
         // Padded taps must never win: replace them by the lowest finite value. The mask is a
         // constant, so gradients reach real pixels only.
-        const Tensor inside = unfold(ones({1, 1, g.H, g.W}, x.dtype()), g.window);
+        const Tensor inside = reshape(unfold(ones({1, 1, g.H, g.W}, x.dtype()), g.window),
+                                      {1, 1, i64(g.window.kh * g.window.kw), i64(g.OH * g.OW)});
         const double lowest = x.dtype() == kFloat32 ? std::numeric_limits<float>::lowest()
                                                     : std::numeric_limits<double>::lowest();
         cols = where(inside, cols, full({1}, lowest, x.dtype()));
     }
-    return reshape(max(cols, 1), {i64(g.N), i64(g.C), i64(g.OH), i64(g.OW)});
+    return reshape(max(cols, 2), {i64(g.N), i64(g.C), i64(g.OH), i64(g.OW)});
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
     const PoolGeometry g = check_pool("avg_pool2d", x, kernel_size, stride, padding);
-    return reshape(mean(windows(x, g), {1}), {i64(g.N), i64(g.C), i64(g.OH), i64(g.OW)});
+    return reshape(mean(windows(x, g), {2}), {i64(g.N), i64(g.C), i64(g.OH), i64(g.OW)});
 }
 
 }  // namespace functional

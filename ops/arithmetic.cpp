@@ -33,7 +33,8 @@ const OpDef kAdd{"add",
 const OpDef kSub{"sub",
                  [](const OpCall& c, const Tensor& g, Tensor* gi) {
                      if (c.needs_grad(0)) gi[0] = sum_to(g, c.in(0).shape());
-                     if (c.needs_grad(1)) gi[1] = sum_to(neg(g), c.in(1).shape());
+                     // Sum first, then negate: the negation runs on the smaller tensor.
+                     if (c.needs_grad(1)) gi[1] = neg(sum_to(g, c.in(1).shape()));
                  },
                  [](const OpCall& c, const Tensor* t) {
                      return broadcast_to(minus(t[0], t[1]), c.out().shape());
@@ -133,11 +134,12 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 }
 
 Tensor pow(const Tensor& base, double p) {
-    Tensor out = kernels::unary(base, [p](auto x) {
-        using T = decltype(x);
-        if (p == 2) return x * x;
-        return static_cast<T>(std::pow(x, static_cast<T>(p)));
-    });
+    // Squares get a loop of their own: with std::pow in the same loop, it is not vectorised.
+    Tensor out = p == 2 ? kernels::unary(base, [](auto x) { return x * x; })
+                        : kernels::unary(base, [p](auto x) {
+                              using T = decltype(x);
+                              return static_cast<T>(std::pow(x, static_cast<T>(p)));
+                          });
     return record(kPowScalar, std::move(out), {base}, p);
 }
 

@@ -33,6 +33,26 @@ Tensor deferred_result(DType dtype, const Shape& shape, std::unique_ptr<Deferred
     return out;
 }
 
+namespace {
+
+class SameItems final : public DeferredBatch {
+  public:
+    SameItems(const Tensor& t, const DeferredBatch* source)
+        : DeferredBatch(source->items_per_thread()), t_(t), source_(source) {}
+    void item(std::size_t n, float* out) const override { source_->item(n, out); }
+    void item(std::size_t n, double* out) const override { source_->item(n, out); }
+
+  private:
+    Tensor t_;  // keeps source_ alive
+    const DeferredBatch* source_;
+};
+
+}  // namespace
+
+Tensor deferred_reshape(const Tensor& t, const Shape& shape) {
+    return deferred_result(t.dtype(), shape, std::make_unique<SameItems>(t, pending_batch(t)));
+}
+
 Tensor snapshot(const Tensor& input) {
     if (pending_batch(input) != nullptr) return input;  // its source keeps the values it had
     return input.is_leaf() ? input.detach() : input;

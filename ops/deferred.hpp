@@ -26,6 +26,7 @@ class DeferredBatch : public detail::Deferred {
     virtual void item(std::size_t n, double* out) const = 0;
     // Writes every item, across threads.
     void fill(detail::TensorImpl& self) const final;
+    std::size_t items_per_thread() const { return items_per_thread_; }
 
   private:
     std::size_t items_per_thread_;
@@ -33,6 +34,10 @@ class DeferredBatch : public detail::Deferred {
 
 // The items' source if t's values have not been written yet; nullptr otherwise.
 const DeferredBatch* pending_batch(const Tensor& t);
+
+// reshape(t, shape) for a pending t when shape keeps t's first axis: each item is the same
+// values in the same order, so the result stays pending and reads t's source.
+Tensor deferred_reshape(const Tensor& t, const Shape& shape);
 
 // A tensor of the given shape and dtype whose values `source` writes when they are read.
 Tensor deferred_result(DType dtype, const Shape& shape, std::unique_ptr<DeferredBatch> source);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autograd/op.hpp"
+#include "ops/deferred.hpp"
 #include "ops/kernels.hpp"
 
 namespace tg {
@@ -68,6 +69,10 @@ Tensor reshape(const Tensor& x, const Dims& dims) {
                          std::to_string(n) + " elements) to " + dims_str(dims));
     }
     if (shape == x.shape()) return x;
+    if (pending_batch(x) != nullptr && !shape.empty() && shape[0] == x.shape()[0] && n > 0) {
+        // Unfold's columns regrouped by channel, say: nothing to copy until someone reads them.
+        return record(kReshape, deferred_reshape(x, shape), {x});
+    }
     Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto& a = x.array<T>();

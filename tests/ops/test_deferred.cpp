@@ -237,3 +237,21 @@ TEST_CASE("a pending gradient accumulates, and zero_grad clears it", "[ops][defe
     b.zero_grad();
     require_close(b.grad(), std::vector<double>(N * K * P, 0.0), 0, 0, "after zero_grad");
 }
+
+TEST_CASE("a reshape that keeps the first axis leaves unfold's columns unwritten",
+          "[ops][deferred]") {
+    const Geometry g{3, 4, 8, 8, 2, 2, 0};  // max-pool windows, grouped by channel
+    Generator gen(10);
+    const auto xv = random_values(g.N * g.C * g.H * g.W, gen);
+    const Tensor cols = unfold(from_vector(xv, {g.N, g.C, g.H, g.W}, kFloat64), g.window());
+    const Tensor grouped = reshape(cols, {3, 4, 4, 16});
+    CHECK(pending_batch(grouped) != nullptr);
+    require_close(grouped, columns(xv, g), 0, 0, "reshape(unfold(x))");
+    CHECK(pending_batch(grouped) == nullptr);
+    CHECK(pending_batch(cols) != nullptr);  // read through its source, never written
+    // A reshape across the first axis needs the values themselves.
+    const Tensor flat = reshape(cols, {3 * 16, 16});
+    CHECK(pending_batch(flat) == nullptr);
+    CHECK(pending_batch(cols) == nullptr);
+    require_close(flat, columns(xv, g), 0, 0, "reshape(unfold(x)) across items");
+}
