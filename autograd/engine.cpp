@@ -25,8 +25,10 @@ void accumulate(Tensor& slot, const Tensor& g, bool create_graph) {
         return;
     }
     detail::TensorImpl* s = slot.impl();
-    if (!create_graph && s->refs.load() == 1 && s->is_leaf && !s->tangent.defined() &&
-        !g.tangent().defined() && slot.dtype() == g.dtype() && slot.shape() == g.shape()) {
+    // A pending g (a broadcast, say) is cheaper to add than to write out and then add.
+    if (!create_graph && !g.impl()->deferred && s->refs.load() == 1 && s->is_leaf &&
+        !s->tangent.defined() && !g.tangent().defined() && slot.dtype() == g.dtype() &&
+        slot.shape() == g.shape()) {
         if (s->deferred) detail::materialize(*s);
         kernels::dispatch(slot.dtype(), [&](auto tag) {
             using T = decltype(tag);

@@ -94,7 +94,10 @@ Tensor pow_derivative(const Tensor& x, double p) {
 
 const OpDef kPowScalar{"pow_scalar",
                        [](const OpCall& c, const Tensor& g, Tensor* gi) {
-                           gi[0] = mul(g, pow_derivative(c.in(0), c.scalar()));
+                           // A square's 2 goes on g: g is often a broadcast (the
+                           // derivative of a mean), and then the doubling is on its source.
+                           gi[0] = c.scalar() == 2 ? mul(affine(g, 2, 0), c.in(0))
+                                                   : mul(g, pow_derivative(c.in(0), c.scalar()));
                        },
                        [](const OpCall& c, const Tensor* t) {
                            return mul(t[0], pow_derivative(c.in(0), c.scalar()));

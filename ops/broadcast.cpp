@@ -28,15 +28,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
         throw ShapeError("broadcast_to: cannot broadcast " + shape_str(x.shape()) + " to " +
                          shape_str(shape));
     }
-    Tensor out = dispatch(x.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const auto& a = x.array<T>();
-        auto r = kernels::uninitialized<T>(shape);
-        kernels::strided_copy(a.data(), 0, kernels::broadcast_strides(a.shape(), shape), shape,
-                              r.data());
-        return Tensor(std::move(r));
-    });
-    return record(kBroadcastTo, std::move(out), {x});
+    // Written when read; elementwise ops read x itself instead (see ops/deferred.hpp).
+    return record(kBroadcastTo, deferred_broadcast(x, shape), {x});
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {

@@ -53,6 +53,33 @@ Tensor deferred_reshape(const Tensor& t, const Shape& shape) {
     return deferred_result(t.dtype(), shape, std::make_unique<SameItems>(t, pending_batch(t)));
 }
 
+void DeferredBroadcast::fill(detail::TensorImpl& self) const {
+    std::visit(
+        [&](auto& values) {
+            using T = typename std::decay_t<decltype(values)>::value_type;
+            const auto& a = source_.array<T>();
+            kernels::strided_copy(a.data(), 0,
+                                  kernels::broadcast_strides(a.shape(), values.shape()),
+                                  values.shape(), values.data());
+        },
+        self.value);
+}
+
+const Tensor* pending_broadcast_source(const Tensor& t) {
+    if (!t.defined() || !t.impl()->deferred) return nullptr;
+    const auto* d = dynamic_cast<const DeferredBroadcast*>(t.impl()->deferred.get());
+    if (d == nullptr || d->done.load(std::memory_order_acquire)) return nullptr;
+    return &d->source();
+}
+
+Tensor deferred_broadcast(const Tensor& source, const Shape& shape) {
+    Tensor out = kernels::dispatch(source.dtype(), [&](auto tag) {
+        return Tensor(kernels::uninitialized<decltype(tag)>(shape));
+    });
+    out.impl()->deferred = std::make_unique<DeferredBroadcast>(source);
+    return out;
+}
+
 Tensor snapshot(const Tensor& input) {
     if (pending_batch(input) != nullptr) return input;  // its source keeps the values it had
     return input.is_leaf() ? input.detach() : input;

@@ -17,6 +17,11 @@
 
 namespace tg {
 
+// What a deferred result keeps of an input: a leaf is copied, since it may be written in place
+// before the result is read; a recorded result cannot change, so it is shared, and so is a
+// pending input (read it through the source taken at the same time, which never changes).
+Tensor snapshot(const Tensor& input);
+
 class DeferredBatch : public detail::Deferred {
   public:
     // items_per_thread: the fewest items worth a thread of their own when all are written.
@@ -42,10 +47,24 @@ Tensor deferred_reshape(const Tensor& t, const Shape& shape);
 // A tensor of the given shape and dtype whose values `source` writes when they are read.
 Tensor deferred_result(DType dtype, const Shape& shape, std::unique_ptr<DeferredBatch> source);
 
-// What a deferred result keeps of an input: a leaf is copied, since it may be written in place
-// before the result is read; a recorded result cannot change, so it is shared, and so is a
-// pending input (read it through the source taken at the same time, which never changes).
-Tensor snapshot(const Tensor& input);
+// broadcast_to's result, written only when read. Elementwise ops read the source instead, with
+// broadcasting: f(broadcast(s)) is broadcast(f(s)). A gradient spread over a whole tensor (the
+// derivative of a sum or a mean, as in batch-norm) then costs a pass only where it is used.
+class DeferredBroadcast final : public detail::Deferred {
+  public:
+    explicit DeferredBroadcast(const Tensor& source) : source_(snapshot(source)) {}
+    void fill(detail::TensorImpl& self) const override;
+    const Tensor& source() const { return source_; }
+
+  private:
+    Tensor source_;
+};
+
+// The source of t if t is a broadcast not written yet; nullptr otherwise.
+const Tensor* pending_broadcast_source(const Tensor& t);
+
+// source broadcast to shape (which it must broadcast to), left pending.
+Tensor deferred_broadcast(const Tensor& source, const Shape& shape);
 
 // A per-thread buffer for one item of a deferred operand, reused from call to call. Buffers
 // nest: writing an item may need an item of a deferred input of its own (a product of columns),

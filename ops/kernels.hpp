@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "autograd/tensor.hpp"
+#include "ops/deferred.hpp"
 
 namespace tg::kernels {
 
@@ -222,6 +223,8 @@ void broadcast_apply(const std::array<const xt::xarray<T>*, N>& ins, xt::xarray<
 // Elementwise map of one tensor.
 template <class F>
 Tensor unary(const Tensor& x, F f) {
+    if (const Tensor* source = pending_broadcast_source(x))  // f(broadcast(s)) = broadcast(f(s))
+        return deferred_broadcast(unary(*source, f), x.shape());
     return dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
@@ -239,6 +242,14 @@ Tensor unary(const Tensor& x, F f) {
 template <class F>
 Tensor binary(const char* op, const Tensor& x, const Tensor& y, F f) {
     check_same_dtype(op, x, y);
+    const Tensor* sx = pending_broadcast_source(x);
+    const Tensor* sy = pending_broadcast_source(y);
+    if (sx != nullptr || sy != nullptr) {
+        // Read a pending broadcast's source instead: the sources broadcast to the same result.
+        const Shape shape = broadcast_shapes(op, x.shape(), y.shape());
+        Tensor r = binary(op, sx ? *sx : x, sy ? *sy : y, f);
+        return r.shape() == shape ? r : deferred_broadcast(r, shape);
+    }
     return dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto& a = x.array<T>();

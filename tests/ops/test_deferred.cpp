@@ -255,3 +255,74 @@ TEST_CASE("a reshape that keeps the first axis leaves unfold's columns unwritten
     CHECK(pending_batch(cols) == nullptr);
     require_close(flat, columns(xv, g), 0, 0, "reshape(unfold(x)) across items");
 }
+
+namespace {
+
+// x (shape [1, C, 1, 1] given as C values) broadcast to [N, C, H, W], with plain loops.
+std::vector<double> spread(const std::vector<double>& c, std::size_t N, std::size_t H,
+                           std::size_t W) {
+    std::vector<double> out;
+    for (std::size_t n = 0; n < N; ++n)
+        for (double v : c)
+            for (std::size_t i = 0; i < H * W; ++i) out.push_back(v);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a broadcast is written only when read; elementwise ops read its source",
+          "[ops][deferred]") {
+    Generator gen(11);
+    const std::size_t N = 3, C = 4, H = 5, W = 2;
+    const auto cv = random_values(C, gen);
+    const auto xv = random_values(N * C * H * W, gen);
+    const Tensor c = from_vector(cv, {1, C, 1, 1}, kFloat64);
+    const Tensor x = from_vector(xv, {N, C, H, W}, kFloat64);
+    const auto wide = spread(cv, N, H, W);
+
+    const Tensor b = broadcast_to(c, {N, C, H, W});
+    REQUIRE(pending_broadcast_source(b) != nullptr);
+
+    // Unary: f(broadcast(s)) stays a pending broadcast of f(s).
+    const Tensor doubled = affine(b, 2, 1);
+    CHECK(pending_broadcast_source(doubled) != nullptr);
+    std::vector<double> expected(wide);
+    for (auto& v : expected) v = 2 * v + 1;
+    require_close(doubled, expected, 1e-15, 0, "affine(broadcast)");
+
+    // Binary with a full tensor: a full result, computed from the source.
+    const Tensor prod = mul(b, x);
+    CHECK(pending_broadcast_source(prod) == nullptr);
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = wide[i] * xv[i];
+    require_close(prod, expected, 1e-15, 0, "broadcast * x");
+
+    // Binary of two broadcasts: the result is again a pending broadcast.
+    const auto rv = random_values(N, gen);
+    const Tensor r = broadcast_to(from_vector(rv, {N, 1, 1, 1}, kFloat64), {N, C, H, W});
+    const Tensor both = sub(b, r);
+    CHECK(pending_broadcast_source(both) != nullptr);
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = wide[i] - rv[i / (C * H * W)];
+    require_close(both, expected, 1e-15, 0, "broadcast - broadcast");
+
+    CHECK(pending_broadcast_source(b) != nullptr);  // none of the above wrote b
+    require_close(b, wide, 0, 0, "broadcast_to");
+    CHECK(pending_broadcast_source(b) == nullptr);
+
+    // Shape errors name the shapes the user gave, not the sources'.
+    const Tensor seven = from_vector(random_values(7, gen), {7}, kFloat64);
+    tgtest::require_throws<ShapeError>(
+        [&] {
+            add(broadcast_to(c, {N, C, H, W}), seven);
+        },
+        {"add", "[3, 4, 5, 2]", "[7]"});
+}
+
+TEST_CASE("a broadcast of a leaf keeps the values the leaf had", "[ops][deferred]") {
+    const Tensor c = from_vector({1.0, 2.0}, {2, 1}, kFloat64);
+    const Tensor b = broadcast_to(c, {2, 3});
+    {
+        NoGradGuard no_grad;
+        c.mutable_array<double>().fill(-5.0);
+    }
+    require_close(b, {1, 1, 1, 2, 2, 2}, 0, 0, "broadcast after the leaf changed");
+}
