@@ -64,9 +64,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
 
     const Tensor columns = unfold(x, window);                            // [N, C*kh*kw, OH*OW]
     const Tensor filters = reshape(weight, {i64(O), i64(C * kh * kw)});  // [O, C*kh*kw]
-    Tensor y = matmul(filters, columns);                                 // [N, O, OH*OW]
-    if (bias.defined()) y = add(y, reshape(bias, {i64(O), 1}));
-    return reshape(y, {i64(N), i64(O), i64(OH), i64(OW)});
+    // [N, O, OH*OW] regrouped as [N, O, OH, OW] while the product is still pending, so that the
+    // reshape copies nothing.
+    Tensor y = reshape(matmul(filters, columns), {i64(N), i64(O), i64(OH), i64(OW)});
+    if (bias.defined()) y = add(y, reshape(bias, {1, i64(O), 1, 1}));
+    return y;
 }
 
 }  // namespace functional
