@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <string>
+#include <variant>
+#include <vector>
 
+#include "autograd/grad_mode.hpp"
 #include "autograd/op.hpp"
 #include "ops/deferred.hpp"
 #include "ops/kernels.hpp"
@@ -17,10 +20,31 @@ std::string dims_str(const Dims& d) {
     return s + "]";
 }
 
+// The gradient g reshaped. When no graph is being built and nothing but the backward pass holds
+// g (one reference, no hooks, not pending), g's buffer is taken over instead of copied: the
+// backward pass drops g right after this rule.
+Tensor reshape_gradient(const Tensor& g, const Shape& shape) {
+    detail::TensorImpl* impl = g.impl();
+    if (grad_enabled() || impl->refs.load() != 1 || !impl->is_leaf || impl->deferred ||
+        impl->extras || impl->tangent.defined() || impl->grad.defined()) {
+        return reshape(g, shape);
+    }
+    return std::visit(
+        [&](auto& values) {
+            auto taken = std::move(values);
+            values = std::decay_t<decltype(values)>();  // g stays a valid (empty) tensor
+            taken.reshape(shape);
+            return Tensor(std::move(taken));
+        },
+        impl->value);
+}
+
 // ---- reshape: the same values, another shape -------------------------------------------------
 const OpDef kReshape{
     "reshape",
-    [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = reshape(g, c.in(0).shape()); },
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        gi[0] = reshape_gradient(g, c.in(0).shape());
+    },
     [](const OpCall& c, const Tensor* t) { return reshape(t[0], c.out().shape()); }};
 
 // ---- permute: axes reordered; the derivative permutes back ----------------------------------

@@ -119,3 +119,29 @@ TEST_CASE("float gradients agree with double", "[autograd][float]") {
     require_close(wf.grad().to_vector(), wd.grad().to_vector(), 1e-5, 1e-5);
     require_close(xf.grad().to_vector(), xd.grad().to_vector(), 1e-5, 1e-5);
 }
+
+TEST_CASE("reshape's backward reuses the gradient's buffer only when no one else can see it",
+          "[autograd]") {
+    // The gradient flowing into reshape is taken over when only the backward pass holds it.
+    // A gradient the user gave, retained, or saw in a hook must keep its values.
+    const Tensor x = from_vector({1, 2, 3, 4, 5, 6}, {2, 3}, kFloat64).requires_grad_(true);
+    const Tensor seed = from_vector({6, 5, 4, 3, 2, 1}, {3, 2}, kFloat64);
+    reshape(x, {3, 2}).backward(seed);
+    CHECK(seed.to_vector() == std::vector<double>{6, 5, 4, 3, 2, 1});
+    CHECK(x.grad().to_vector() == std::vector<double>{6, 5, 4, 3, 2, 1});
+
+    x.clear_grad();
+    const Tensor w = from_vector({1, -1, 2, -2, 3, -3}, {3, 2}, kFloat64);
+    const Tensor y = reshape(x, {3, 2});
+    y.retain_grad();
+    Tensor seen;
+    y.register_hook([&seen](const Tensor& g) {
+        seen = g;
+        return Tensor();
+    });
+    sum(mul(y, w)).backward();
+    CHECK(y.grad().to_vector() == std::vector<double>{1, -1, 2, -2, 3, -3});
+    CHECK(seen.to_vector() == std::vector<double>{1, -1, 2, -2, 3, -3});
+    CHECK(x.grad().to_vector() == std::vector<double>{1, -1, 2, -2, 3, -3});
+    CHECK(x.grad().shape() == Shape{2, 3});
+}
