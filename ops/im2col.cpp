@@ -105,6 +105,65 @@ TG_PLAIN_LOOPS inline void add_run(T* __restrict out, const T* __restrict in, st
     for (; k < n; ++k) out[k] += in[k];
 }
 
+// Whole rows of a kernel tap (no padding to the left or right, stride 1 along the row): `rows`
+// runs of `width` elements, `stride` apart in the image and packed in the columns. Made for
+// common widths with the width known to the compiler, which turns each run into a few vector
+// moves; a conv's rows are short (8 to 32), and a run of unknown length costs several times as
+// much in loop control as in copying.
+template <class T>
+using RowsFn = void (*)(T* cols, const T* img, std::size_t rows, std::size_t stride,
+                        std::size_t width);
+
+template <class T, std::size_t L>
+TG_PLAIN_LOOPS void copy_rows(T* __restrict cols, const T* __restrict img, std::size_t rows,
+                              std::size_t stride, std::size_t /*width*/) {
+    for (std::size_t r = 0; r < rows; ++r, cols += L, img += stride)
+        std::memcpy(cols, img, L * sizeof(T));
+}
+
+template <class T, std::size_t L>
+TG_PLAIN_LOOPS void add_rows(T* __restrict img, const T* __restrict cols, std::size_t rows,
+                             std::size_t stride, std::size_t /*width*/) {
+    for (std::size_t r = 0; r < rows; ++r, cols += L, img += stride)
+        for (std::size_t k = 0; k < L; ++k) img[k] += cols[k];
+}
+
+template <class T>
+TG_PLAIN_LOOPS void copy_rows_any(T* __restrict cols, const T* __restrict img, std::size_t rows,
+                                  std::size_t stride, std::size_t width) {
+    for (std::size_t r = 0; r < rows; ++r, cols += width, img += stride) copy_run(cols, img, width);
+}
+
+template <class T>
+TG_PLAIN_LOOPS void add_rows_any(T* __restrict img, const T* __restrict cols, std::size_t rows,
+                                 std::size_t stride, std::size_t width) {
+    for (std::size_t r = 0; r < rows; ++r, cols += width, img += stride) add_run(img, cols, width);
+}
+
+template <class T, bool kAdd>
+RowsFn<T> rows_fn(std::size_t width) {
+    switch (width) {
+#define TG_ROWS_CASE(L) \
+    case L:             \
+        return kAdd ? add_rows<T, L> : copy_rows<T, L>;
+        TG_ROWS_CASE(4)
+        TG_ROWS_CASE(6)
+        TG_ROWS_CASE(7)
+        TG_ROWS_CASE(8)
+        TG_ROWS_CASE(10)
+        TG_ROWS_CASE(12)
+        TG_ROWS_CASE(14)
+        TG_ROWS_CASE(16)
+        TG_ROWS_CASE(24)
+        TG_ROWS_CASE(26)
+        TG_ROWS_CASE(28)
+        TG_ROWS_CASE(32)
+#undef TG_ROWS_CASE
+        default:
+            return kAdd ? add_rows_any<T> : copy_rows_any<T>;
+    }
+}
+
 // The loops below walk the columns [C*kh*kw, OH*OW] of one image row by row: each output row
 // of a kernel tap is a run of an image row, contiguous at stride 1. Rows and columns that fall
 // in the padding are split off first, so that the inner loops carry no tests.
@@ -120,6 +179,7 @@ TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
     const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
     const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
     const std::size_t plane_size = OH * OW, row_step = sh * W;
+    const RowsFn<T> whole_rows = rows_fn<T, false>(OW);
     T* dst = cols;
     for (std::size_t c = 0; c < g.C; ++c) {
         const T* plane = img + c * H * W;
@@ -131,6 +191,11 @@ TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
                 for (T* p = dst; p < dst + top * OW; ++p) *p = T(0);
                 for (T* p = dst + bottom * OW; p < dst + plane_size; ++p) *p = T(0);
                 if (top >= bottom) continue;
+                if (sw == 1 && lo == 0 && hi == OW) {
+                    whole_rows(dst + top * OW, plane + (top * sh + i - ph) * W + (j - pw),
+                               bottom - top, row_step, OW);
+                    continue;
+                }
                 const std::size_t n = hi > lo ? hi - lo : 0;
                 // Output row oh reads image row oh * sh + i - ph from column lo * sw + j - pw.
                 const T* src = plane + (top * sh + i - ph) * W + (lo * sw + j - pw);
@@ -157,6 +222,7 @@ TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
     const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
     const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
     const std::size_t plane_size = OH * OW, row_step = sh * W;
+    const RowsFn<T> whole_rows = rows_fn<T, true>(OW);
     const T* src = cols;
     for (std::size_t c = 0; c < g.C; ++c) {
         T* plane = img + c * H * W;
@@ -165,6 +231,11 @@ TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
             for (std::size_t j = 0; j < kw; ++j, src += plane_size) {
                 const std::size_t lo = g.lo[j], hi = g.hi[j];
                 if (top >= bottom || lo >= hi) continue;
+                if (sw == 1 && lo == 0 && hi == OW) {
+                    whole_rows(plane + (top * sh + i - ph) * W + (j - pw), src + top * OW,
+                               bottom - top, row_step, OW);
+                    continue;
+                }
                 T* out = plane + (top * sh + i - ph) * W + (lo * sw + j - pw);
                 const T* in = src + top * OW + lo;
                 const std::size_t n = hi - lo;

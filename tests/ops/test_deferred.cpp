@@ -97,7 +97,12 @@ std::vector<double> random_values(std::size_t n, Generator& gen) {
     return v;
 }
 
-const Geometry kCases[] = {{3, 2, 9, 8, 3, 1, 0}, {2, 3, 10, 10, 5, 1, 2}, {4, 1, 11, 9, 3, 2, 1}};
+// Output widths 6 and 8 (unrolled whole-row copies), 11 (the general whole-row copy), with
+// padding (rows split around it) and with stride 2.
+const Geometry kCases[] = {{3, 2, 9, 8, 3, 1, 0},
+                           {2, 3, 10, 10, 5, 1, 2},
+                           {2, 2, 13, 13, 3, 1, 0},
+                           {4, 1, 11, 9, 3, 2, 1}};
 
 }  // namespace
 
