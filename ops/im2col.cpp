@@ -105,47 +105,64 @@ TG_PLAIN_LOOPS inline void add_run(T* __restrict out, const T* __restrict in, st
     for (; k < n; ++k) out[k] += in[k];
 }
 
-// Whole rows of a kernel tap (no padding to the left or right, stride 1 along the row): `rows`
-// runs of `width` elements, `stride` apart in the image and packed in the columns. Made for
-// common widths with the width known to the compiler, which turns each run into a few vector
-// moves; a conv's rows are short (8 to 32), and a run of unknown length costs several times as
-// much in loop control as in copying.
+// Whole rows of a kernel tap (no padding to the left or right): `rows` runs of `width` elements,
+// taken every `step` pixels from image rows `stride` apart and packed in the columns. Made for
+// common widths, and steps 1 (convolution) and 2 (pooling), with both known to the compiler,
+// which turns each run into a few vector moves: a conv's rows are short (4 to 32), and a run of
+// unknown length costs several times as much in loop control as in copying.
 template <class T>
 using RowsFn = void (*)(T* cols, const T* img, std::size_t rows, std::size_t stride,
-                        std::size_t width);
+                        std::size_t width, std::size_t step);
 
-template <class T, std::size_t L>
+template <class T, std::size_t L, std::size_t S>
 TG_PLAIN_LOOPS void copy_rows(T* __restrict cols, const T* __restrict img, std::size_t rows,
-                              std::size_t stride, std::size_t /*width*/) {
-    for (std::size_t r = 0; r < rows; ++r, cols += L, img += stride)
-        std::memcpy(cols, img, L * sizeof(T));
+                              std::size_t stride, std::size_t /*width*/, std::size_t /*step*/) {
+    for (std::size_t r = 0; r < rows; ++r, cols += L, img += stride) {
+        if constexpr (S == 1) {
+            std::memcpy(cols, img, L * sizeof(T));
+        } else {
+            for (std::size_t k = 0; k < L; ++k) cols[k] = img[S * k];
+        }
+    }
 }
 
-template <class T, std::size_t L>
+template <class T, std::size_t L, std::size_t S>
 TG_PLAIN_LOOPS void add_rows(T* __restrict img, const T* __restrict cols, std::size_t rows,
-                             std::size_t stride, std::size_t /*width*/) {
+                             std::size_t stride, std::size_t /*width*/, std::size_t /*step*/) {
     for (std::size_t r = 0; r < rows; ++r, cols += L, img += stride)
-        for (std::size_t k = 0; k < L; ++k) img[k] += cols[k];
+        for (std::size_t k = 0; k < L; ++k) img[S * k] += cols[k];
 }
 
 template <class T>
 TG_PLAIN_LOOPS void copy_rows_any(T* __restrict cols, const T* __restrict img, std::size_t rows,
-                                  std::size_t stride, std::size_t width) {
-    for (std::size_t r = 0; r < rows; ++r, cols += width, img += stride) copy_run(cols, img, width);
+                                  std::size_t stride, std::size_t width, std::size_t step) {
+    for (std::size_t r = 0; r < rows; ++r, cols += width, img += stride) {
+        if (step == 1) {
+            copy_run(cols, img, width);
+        } else {
+            for (std::size_t k = 0; k < width; ++k) cols[k] = img[k * step];
+        }
+    }
 }
 
 template <class T>
 TG_PLAIN_LOOPS void add_rows_any(T* __restrict img, const T* __restrict cols, std::size_t rows,
-                                 std::size_t stride, std::size_t width) {
-    for (std::size_t r = 0; r < rows; ++r, cols += width, img += stride) add_run(img, cols, width);
+                                 std::size_t stride, std::size_t width, std::size_t step) {
+    for (std::size_t r = 0; r < rows; ++r, cols += width, img += stride) {
+        if (step == 1) {
+            add_run(img, cols, width);
+        } else {
+            for (std::size_t k = 0; k < width; ++k) img[k * step] += cols[k];
+        }
+    }
 }
 
-template <class T, bool kAdd>
+template <class T, bool kAdd, std::size_t S>
 RowsFn<T> rows_fn(std::size_t width) {
     switch (width) {
 #define TG_ROWS_CASE(L) \
     case L:             \
-        return kAdd ? add_rows<T, L> : copy_rows<T, L>;
+        return kAdd ? add_rows<T, L, S> : copy_rows<T, L, S>;
         TG_ROWS_CASE(4)
         TG_ROWS_CASE(6)
         TG_ROWS_CASE(7)
@@ -164,6 +181,13 @@ RowsFn<T> rows_fn(std::size_t width) {
     }
 }
 
+template <class T, bool kAdd>
+RowsFn<T> rows_fn(std::size_t width, std::size_t step) {
+    if (step == 1) return rows_fn<T, kAdd, 1>(width);
+    if (step == 2) return rows_fn<T, kAdd, 2>(width);
+    return kAdd ? add_rows_any<T> : copy_rows_any<T>;
+}
+
 // The loops below walk the columns [C*kh*kw, OH*OW] of one image row by row: each output row
 // of a kernel tap is a run of an image row, contiguous at stride 1. Rows and columns that fall
 // in the padding are split off first, so that the inner loops carry no tests.
@@ -179,7 +203,7 @@ TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
     const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
     const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
     const std::size_t plane_size = OH * OW, row_step = sh * W;
-    const RowsFn<T> whole_rows = rows_fn<T, false>(OW);
+    const RowsFn<T> whole_rows = rows_fn<T, false>(OW, sw);
     T* dst = cols;
     for (std::size_t c = 0; c < g.C; ++c) {
         const T* plane = img + c * H * W;
@@ -191,9 +215,9 @@ TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
                 for (T* p = dst; p < dst + top * OW; ++p) *p = T(0);
                 for (T* p = dst + bottom * OW; p < dst + plane_size; ++p) *p = T(0);
                 if (top >= bottom) continue;
-                if (sw == 1 && lo == 0 && hi == OW) {
+                if (lo == 0 && hi == OW) {
                     whole_rows(dst + top * OW, plane + (top * sh + i - ph) * W + (j - pw),
-                               bottom - top, row_step, OW);
+                               bottom - top, row_step, OW, sw);
                     continue;
                 }
                 const std::size_t n = hi > lo ? hi - lo : 0;
@@ -222,7 +246,7 @@ TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
     const std::size_t kh = g.w.kh, kw = g.w.kw, sh = g.w.sh, sw = g.w.sw, ph = g.w.ph;
     const std::size_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, pw = g.w.pw;
     const std::size_t plane_size = OH * OW, row_step = sh * W;
-    const RowsFn<T> whole_rows = rows_fn<T, true>(OW);
+    const RowsFn<T> whole_rows = rows_fn<T, true>(OW, sw);
     const T* src = cols;
     for (std::size_t c = 0; c < g.C; ++c) {
         T* plane = img + c * H * W;
@@ -231,9 +255,9 @@ TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
             for (std::size_t j = 0; j < kw; ++j, src += plane_size) {
                 const std::size_t lo = g.lo[j], hi = g.hi[j];
                 if (top >= bottom || lo >= hi) continue;
-                if (sw == 1 && lo == 0 && hi == OW) {
+                if (lo == 0 && hi == OW) {
                     whole_rows(plane + (top * sh + i - ph) * W + (j - pw), src + top * OW,
-                               bottom - top, row_step, OW);
+                               bottom - top, row_step, OW, sw);
                     continue;
                 }
                 T* out = plane + (top * sh + i - ph) * W + (lo * sw + j - pw);

@@ -98,10 +98,12 @@ std::vector<double> random_values(std::size_t n, Generator& gen) {
 }
 
 // Output widths 6 and 8 (unrolled whole-row copies), 11 (the general whole-row copy), with
-// padding (rows split around it) and with stride 2.
+// padding (rows split around it), with stride 2 (pooling windows, unrolled) and with stride 2
+// and padding.
 const Geometry kCases[] = {{3, 2, 9, 8, 3, 1, 0},
                            {2, 3, 10, 10, 5, 1, 2},
                            {2, 2, 13, 13, 3, 1, 0},
+                           {2, 3, 16, 16, 2, 2, 0},
                            {4, 1, 11, 9, 3, 2, 1}};
 
 }  // namespace
