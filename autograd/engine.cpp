@@ -26,16 +26,15 @@ void accumulate(Tensor& slot, const Tensor& g, bool create_graph) {
     }
     detail::TensorImpl* s = slot.impl();
     // A pending g (a broadcast, say) is cheaper to add than to write out and then add.
-    if (!create_graph && !g.impl()->deferred && s->refs.load() == 1 && s->is_leaf &&
-        !s->tangent.defined() && !g.tangent().defined() && slot.dtype() == g.dtype() &&
-        slot.shape() == g.shape()) {
+    if (!create_graph && s->refs.load() == 1 && s->is_leaf && !s->tangent.defined() &&
+        !g.tangent().defined() && slot.dtype() == g.dtype() && slot.shape() == g.shape() &&
+        !g.impl()->deferred) {
         if (s->deferred) detail::materialize(*s);
         kernels::dispatch(slot.dtype(), [&](auto tag) {
             using T = decltype(tag);
             T* p = std::get<xt::xarray<T>>(s->value).data();
-            const T* q = g.array<T>().data();
-            const std::size_t n = g.numel();
-            for (std::size_t i = 0; i < n; ++i) p[i] += q[i];
+            kernels::map_rows(p, g.array<T>().data(), p, 0, g.numel(),
+                              [](auto a, auto b) { return a + b; });
         });
         ++s->version;
         return;

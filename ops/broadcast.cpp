@@ -28,8 +28,20 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
         throw ShapeError("broadcast_to: cannot broadcast " + shape_str(x.shape()) + " to " +
                          shape_str(shape));
     }
-    // Written when read; elementwise ops read x itself instead (see ops/deferred.hpp).
-    return record(kBroadcastTo, deferred_broadcast(x, shape), {x});
+    // A large result is written only when read, and elementwise ops read x itself instead (see
+    // ops/deferred.hpp). A small one is cheaper to write than to keep pending.
+    constexpr std::size_t kDeferFrom = std::size_t{1} << 14;
+    if (kernels::numel_of(shape) >= kDeferFrom)
+        return record(kBroadcastTo, deferred_broadcast(x, shape), {x});
+    Tensor out = dispatch(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& a = x.array<T>();
+        auto r = kernels::uninitialized<T>(shape);
+        kernels::strided_copy(a.data(), 0, kernels::broadcast_strides(a.shape(), shape), shape,
+                              r.data());
+        return Tensor(std::move(r));
+    });
+    return record(kBroadcastTo, std::move(out), {x});
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {

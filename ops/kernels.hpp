@@ -220,11 +220,13 @@ void broadcast_apply(const std::array<const xt::xarray<T>*, N>& ins, xt::xarray<
                  });
 }
 
-// Elementwise map of one tensor.
+// Whether t's values are pending (see ops/deferred.hpp); inline, as every elementwise op asks.
+inline bool is_pending(const Tensor& t) {
+    return t.defined() && t.impl()->deferred != nullptr;
+}
+
 template <class F>
-Tensor unary(const Tensor& x, F f) {
-    if (const Tensor* source = pending_broadcast_source(x))  // f(broadcast(s)) = broadcast(f(s))
-        return deferred_broadcast(unary(*source, f), x.shape());
+Tensor unary_values(const Tensor& x, F f) {
     return dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
@@ -238,18 +240,19 @@ Tensor unary(const Tensor& x, F f) {
     });
 }
 
-// Elementwise map of two tensors with NumPy broadcasting.
+// Elementwise map of one tensor.
 template <class F>
-Tensor binary(const char* op, const Tensor& x, const Tensor& y, F f) {
-    check_same_dtype(op, x, y);
-    const Tensor* sx = pending_broadcast_source(x);
-    const Tensor* sy = pending_broadcast_source(y);
-    if (sx != nullptr || sy != nullptr) {
-        // Read a pending broadcast's source instead: the sources broadcast to the same result.
-        const Shape shape = broadcast_shapes(op, x.shape(), y.shape());
-        Tensor r = binary(op, sx ? *sx : x, sy ? *sy : y, f);
-        return r.shape() == shape ? r : deferred_broadcast(r, shape);
+Tensor unary(const Tensor& x, F f) {
+    if (is_pending(x)) {
+        if (const Tensor* source =
+                pending_broadcast_source(x))  // f(broadcast(s)) = broadcast(f(s))
+            return deferred_broadcast(unary_values(*source, f), x.shape());
     }
+    return unary_values(x, f);
+}
+
+template <class F>
+Tensor binary_values(const char* op, const Tensor& x, const Tensor& y, F f) {
     return dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
@@ -283,6 +286,24 @@ Tensor binary(const char* op, const Tensor& x, const Tensor& y, F f) {
         }
         return Tensor(std::move(r));
     });
+}
+
+// Elementwise map of two tensors with NumPy broadcasting.
+template <class F>
+Tensor binary(const char* op, const Tensor& x, const Tensor& y, F f) {
+    check_same_dtype(op, x, y);
+    if (is_pending(x) || is_pending(y)) {
+        const Tensor* sx = pending_broadcast_source(x);
+        const Tensor* sy = pending_broadcast_source(y);
+        if (sx != nullptr || sy != nullptr) {
+            // Read a pending broadcast's source instead: the sources broadcast to the same
+            // result.
+            const Shape shape = broadcast_shapes(op, x.shape(), y.shape());
+            Tensor r = binary_values(op, sx ? *sx : x, sy ? *sy : y, f);
+            return r.shape() == shape ? r : deferred_broadcast(r, shape);
+        }
+    }
+    return binary_values(op, x, y, f);
 }
 
 // Sum of x over the axes marked in `reduce` (same rank as x); the result has x's rank with

@@ -280,7 +280,7 @@ std::vector<double> spread(const std::vector<double>& c, std::size_t N, std::siz
 TEST_CASE("a broadcast is written only when read; elementwise ops read its source",
           "[ops][deferred]") {
     Generator gen(11);
-    const std::size_t N = 3, C = 4, H = 5, W = 2;
+    const std::size_t N = 8, C = 4, H = 32, W = 16;  // large enough to be left pending
     const auto cv = random_values(C, gen);
     const auto xv = random_values(N * C * H * W, gen);
     const Tensor c = from_vector(cv, {1, C, 1, 1}, kFloat64);
@@ -321,15 +321,22 @@ TEST_CASE("a broadcast is written only when read; elementwise ops read its sourc
         [&] {
             add(broadcast_to(c, {N, C, H, W}), seven);
         },
-        {"add", "[3, 4, 5, 2]", "[7]"});
+        {"add", "[8, 4, 32, 16]", "[7]"});
+
+    // A small broadcast is simply written.
+    CHECK(pending_broadcast_source(broadcast_to(c, {2, C, 3, 3})) == nullptr);
 }
 
 TEST_CASE("a broadcast of a leaf keeps the values the leaf had", "[ops][deferred]") {
+    const std::size_t n = 1 << 14;
     const Tensor c = from_vector({1.0, 2.0}, {2, 1}, kFloat64);
-    const Tensor b = broadcast_to(c, {2, 3});
+    const Tensor b = broadcast_to(c, {2, n});
+    REQUIRE(pending_broadcast_source(b) != nullptr);
     {
         NoGradGuard no_grad;
         c.mutable_array<double>().fill(-5.0);
     }
-    require_close(b, {1, 1, 1, 2, 2, 2}, 0, 0, "broadcast after the leaf changed");
+    std::vector<double> expected(n, 1.0);
+    expected.resize(2 * n, 2.0);
+    require_close(b, expected, 0, 0, "broadcast after the leaf changed");
 }
