@@ -33,8 +33,11 @@ void accumulate(Tensor& slot, const Tensor& g, bool create_graph) {
         kernels::dispatch(slot.dtype(), [&](auto tag) {
             using T = decltype(tag);
             T* p = std::get<xt::xarray<T>>(s->value).data();
-            kernels::map_rows(p, g.array<T>().data(), p, 0, g.numel(),
-                              [](auto a, auto b) { return a + b; });
+            const T* q = g.array<T>().data();
+            kernels::parallel_for(
+                g.numel(), kernels::kElementwiseGrain, [&](std::size_t b, std::size_t e) {
+                    kernels::map_rows(p, q, p, b, e, [](auto x, auto y) { return x + y; });
+                });
         });
         ++s->version;
         return;

@@ -32,7 +32,7 @@ void parallel_for(std::size_t n, std::size_t grain, F f) {
 }
 
 // Elementwise loops go parallel from this many elements per thread.
-constexpr std::size_t kElementwiseGrain = std::size_t{1} << 15;
+constexpr std::size_t kElementwiseGrain = std::size_t{1} << 14;
 
 // The contiguous elementwise loops are compiled twice, for baseline x86-64 and for AVX2, and
 // the loader picks one by the processor's features when the library loads (GCC's function
