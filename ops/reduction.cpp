@@ -33,15 +33,20 @@ const OpDef kSum{"sum",
                      return sum(t[0], Dims(c.int_list(1, c.num_ints() - 1)), c.ints(0) != 0);
                  }};
 
-// Attributes of max: [keepdims, axis].
+Tensor first_max_mask(const Tensor& x, std::size_t axis, const Tensor* maxima);
+
+// Attributes of max: [keepdims, axis]. The mask of each maximum is found from the maxima the
+// forward pass computed.
 const OpDef kMax{
     "max",
     [](const OpCall& c, const Tensor& g, Tensor* gi) {
         const Tensor& x = c.in(0);
-        gi[0] = mul(argmax_mask(x, c.ints(1)), reshape(g, kept_shape(x.shape(), c, 1)));
+        const auto axis = static_cast<std::size_t>(c.ints(1));
+        gi[0] = mul(first_max_mask(x, axis, &c.out()), reshape(g, kept_shape(x.shape(), c, 1)));
     },
     [](const OpCall& c, const Tensor* t) {
-        return sum(mul(argmax_mask(c.in(0), c.ints(1)), t[0]), {c.ints(1)}, c.ints(0) != 0);
+        const auto axis = static_cast<std::size_t>(c.ints(1));
+        return sum(mul(first_max_mask(c.in(0), axis, &c.out()), t[0]), {c.ints(1)}, c.ints(0) != 0);
     }};
 
 std::vector<bool> axis_flags(const char* op, const Tensor& x, const Dims& axes,
@@ -193,27 +198,30 @@ Tensor min(const Tensor& x, std::int64_t axis, bool keepdims) {
     return neg(max(neg(x), axis, keepdims));
 }
 
-Tensor argmax_mask(const Tensor& x, std::int64_t axis_in) {
-    const std::size_t axis = kernels::normalize_axis("argmax_mask", axis_in, x.dim());
-    check_nonempty_axis("argmax_mask", x, axis);
+namespace {
+
+// 1 at the first maximum along `axis` of every slice, 0 elsewhere. `maxima`, if given, holds
+// those maxima already (max's result, [outer, inner] in memory whether or not it kept the axis).
+Tensor first_max_mask(const Tensor& x, std::size_t axis, const Tensor* maxima) {
     return kernels::dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto& a = x.array<T>();
         const AxisWalk w = walk_of(a.shape(), axis);
+        const T* given = maxima ? maxima->array<T>().data() : nullptr;
         auto r = kernels::uninitialized<T>(a.shape());  // every entry is written below
         // Slice by slice along the axis, so that the inner loops run over contiguous memory
-        // without branches: first the maximum of every position, then one pass that marks the
-        // first element equal to it.
+        // without branches: the maximum of every position (unless given), then one pass that
+        // marks the first element equal to it.
         kernels::parallel_for(w.outer, slices_per_thread(w), [&](std::size_t o0, std::size_t o1) {
-            std::vector<T> top(w.inner), found(w.inner);
+            std::vector<T> top(given ? 0 : w.inner), found(w.inner);
             for (std::size_t o = o0; o < o1; ++o) {
                 const T* base = a.data() + o * w.len * w.inner;
                 T* mask = r.data() + o * w.len * w.inner;
-                running_max(base, w.len, w.inner, top.data());
+                const T* best = given ? given + o * w.inner : top.data();
+                if (!given) running_max(base, w.len, w.inner, top.data());
                 std::fill(found.begin(), found.end(), T(0));
                 for (std::size_t k = 0; k < w.len; ++k)
-                    mark_first(base + k * w.inner, top.data(), found.data(), mask + k * w.inner,
-                               w.inner);
+                    mark_first(base + k * w.inner, best, found.data(), mask + k * w.inner, w.inner);
                 // A NaN in the first place matches nothing; as before, it keeps the mark.
                 for (std::size_t i = 0; i < w.inner; ++i)
                     if (found[i] == T(0)) mask[i] = T(1);
@@ -221,6 +229,14 @@ Tensor argmax_mask(const Tensor& x, std::int64_t axis_in) {
         });
         return Tensor(std::move(r));
     });
+}
+
+}  // namespace
+
+Tensor argmax_mask(const Tensor& x, std::int64_t axis_in) {
+    const std::size_t axis = kernels::normalize_axis("argmax_mask", axis_in, x.dim());
+    check_nonempty_axis("argmax_mask", x, axis);
+    return first_max_mask(x, axis, nullptr);
 }
 
 Tensor argmax(const Tensor& x, std::int64_t axis_in) {
