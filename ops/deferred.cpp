@@ -18,19 +18,33 @@ void DeferredBatch::fill(detail::TensorImpl& self) const {
         self.value);
 }
 
-const DeferredBatch* pending_batch(const Tensor& t) {
+namespace {
+
+// t's pending source of kind D, or nullptr if t's values are written (or of another kind).
+template <class D>
+const D* pending(const Tensor& t) {
     if (!t.defined() || !t.impl()->deferred) return nullptr;
-    const auto* d = dynamic_cast<const DeferredBatch*>(t.impl()->deferred.get());
-    if (d == nullptr || d->done.load(std::memory_order_acquire)) return nullptr;
-    return d;
+    const auto* d = dynamic_cast<const D*>(t.impl()->deferred.get());
+    return d != nullptr && !d->done.load(std::memory_order_acquire) ? d : nullptr;
 }
 
-Tensor deferred_result(DType dtype, const Shape& shape, std::unique_ptr<DeferredBatch> source) {
-    // Allocated but not written: untouched pages cost nothing until the values are needed.
+// An array of the given shape and dtype, allocated but not written (untouched pages cost
+// nothing until the values are needed), that `source` will write when it is read.
+Tensor unwritten(DType dtype, const Shape& shape, std::unique_ptr<detail::Deferred> source) {
     Tensor out = kernels::dispatch(
         dtype, [&](auto tag) { return Tensor(kernels::uninitialized<decltype(tag)>(shape)); });
     out.impl()->deferred = std::move(source);
     return out;
+}
+
+}  // namespace
+
+const DeferredBatch* pending_batch(const Tensor& t) {
+    return pending<DeferredBatch>(t);
+}
+
+Tensor deferred_result(DType dtype, const Shape& shape, std::unique_ptr<DeferredBatch> source) {
+    return unwritten(dtype, shape, std::move(source));
 }
 
 namespace {
@@ -66,18 +80,12 @@ void DeferredBroadcast::fill(detail::TensorImpl& self) const {
 }
 
 const Tensor* pending_broadcast_source(const Tensor& t) {
-    if (!t.defined() || !t.impl()->deferred) return nullptr;
-    const auto* d = dynamic_cast<const DeferredBroadcast*>(t.impl()->deferred.get());
-    if (d == nullptr || d->done.load(std::memory_order_acquire)) return nullptr;
-    return &d->source();
+    const DeferredBroadcast* d = pending<DeferredBroadcast>(t);
+    return d ? &d->source() : nullptr;
 }
 
 Tensor deferred_broadcast(const Tensor& source, const Shape& shape) {
-    Tensor out = kernels::dispatch(source.dtype(), [&](auto tag) {
-        return Tensor(kernels::uninitialized<decltype(tag)>(shape));
-    });
-    out.impl()->deferred = std::make_unique<DeferredBroadcast>(source);
-    return out;
+    return unwritten(source.dtype(), shape, std::make_unique<DeferredBroadcast>(source));
 }
 
 Tensor snapshot(const Tensor& input) {

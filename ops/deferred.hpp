@@ -1,12 +1,13 @@
 #pragma once
-// Internal (not installed): results written one batch item at a time, on demand.
+// Internal (not installed): results written only when read (see detail::Deferred).
 //
 // A convolution unfolds each image into columns 25 times its size (for a 5x5 kernel), multiplies
 // them by the filters, and in the backward pass multiplies the gradient back into columns and
 // folds them. Written out for a whole batch, those column tensors are megabytes that go to
-// memory and come back. Instead, unfold and a batched matmul may leave their result deferred
-// (see detail::Deferred): a consumer that works item by item (matmul, fold) asks for one
-// item's values in a small buffer that stays in cache, and any other reader gets the whole
+// memory and come back. Instead, unfold and a matrix-times-batch product leave their result
+// pending (DeferredBatch): a consumer that works item by item (matmul, fold) asks for one item's
+// values in a small buffer that stays in cache. Likewise a large broadcast stays pending
+// (DeferredBroadcast) and elementwise ops read its source. Any other reader gets the whole
 // tensor, written once. The ops and their derivatives stay exactly as they are.
 
 #include <cstddef>

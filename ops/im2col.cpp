@@ -228,8 +228,6 @@ TG_PLAIN_LOOPS void unfold_image(const T* img, T* cols, const Geometry& g) {
                     for (std::size_t k = 0; k < lo; ++k) out[k] = T(0);
                     if (sw == 1) {
                         copy_run(out + lo, src, n);
-                    } else if (sw == 2) {  // pooling; a known stride lets gcc vectorise it
-                        for (std::size_t k = 0; k < n; ++k) out[lo + k] = src[2 * k];
                     } else {
                         for (std::size_t k = 0; k < n; ++k) out[lo + k] = src[k * sw];
                     }
@@ -266,8 +264,6 @@ TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
                 for (std::size_t oh = top; oh < bottom; ++oh, in += OW, out += row_step) {
                     if (sw == 1) {
                         add_run(out, in, n);
-                    } else if (sw == 2) {
-                        for (std::size_t k = 0; k < n; ++k) out[2 * k] += in[k];
                     } else {
                         for (std::size_t k = 0; k < n; ++k) out[k * sw] += in[k];
                     }
@@ -354,15 +350,11 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
         const std::size_t per_image = C * k * L;
         kernels::parallel_for(N, images_per_thread(per_image), [&](std::size_t b, std::size_t e) {
             std::fill(r.data() + b * C * H * W, r.data() + e * C * H * W, T(0));
-            if (pending == nullptr) {
-                for (std::size_t n = b; n < e; ++n)
-                    fold_image(a + n * per_image, r.data() + n * C * H * W, g);
-                return;
-            }
-            const ItemBuffer<T> image(per_image);
+            const ItemBuffer<T> image(pending ? per_image : 0);
             for (std::size_t n = b; n < e; ++n) {
-                pending->item(n, image.data());
-                fold_image(image.data(), r.data() + n * C * H * W, g);
+                const T* columns = pending ? image.data() : a + n * per_image;
+                if (pending) pending->item(n, image.data());
+                fold_image(columns, r.data() + n * C * H * W, g);
             }
         });
         return Tensor(std::move(r));

@@ -94,13 +94,32 @@ const bool kBlasSingleThreaded = [] {
     return true;
 }();
 
+// Whole products of a batch per thread: enough that a thread gets kFlopsPerThread.
+std::size_t products_per_thread(std::size_t m, std::size_t n, std::size_t k) {
+    return static_cast<std::size_t>(
+        std::ceil(kFlopsPerThread / (2.0 * double(m) * double(n) * double(k))));
+}
+
+// c_i = op(a_i) op(b[i]) for item i of a batched b whose items are made on demand when b is
+// pending (in a per-thread buffer, just before their product, while they are in cache).
+template <class T>
+void item_product(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a_i,
+                  const Tensor& b, const DeferredBatch* pending_b, std::size_t i, T* c_i) {
+    if (pending_b == nullptr) {
+        gemm(ta, tb, m, n, k, a_i, ta ? m : k, b.array<T>().data() + i * k * n, tb ? k : n, c_i, n);
+        return;
+    }
+    const ItemBuffer<T> b_i(k * n);
+    pending_b->item(i, b_i.data());
+    gemm(ta, tb, m, n, k, a_i, ta ? m : k, b_i.data(), tb ? k : n, c_i, n);
+}
+
 // op(a) op(b[i]) for one item i of a batched b, written when it is read (see ops/deferred.hpp).
 class DeferredProduct final : public DeferredBatch {
   public:
     DeferredProduct(const Tensor& a, const Tensor& b, bool ta, bool tb, std::size_t m,
                     std::size_t n, std::size_t k)
-        : DeferredBatch(static_cast<std::size_t>(
-              std::ceil(kFlopsPerThread / (2.0 * double(m) * double(n) * double(k))))),
+        : DeferredBatch(products_per_thread(m, n, k)),
           a_(snapshot(a)),
           b_(snapshot(b)),
           pending_b_(pending_batch(b_)),
@@ -115,15 +134,7 @@ class DeferredProduct final : public DeferredBatch {
   private:
     template <class T>
     void write(std::size_t i, T* out) const {
-        if (pending_b_ == nullptr) {
-            gemm(ta_, tb_, m_, n_, k_, a_.array<T>().data(), ta_ ? m_ : k_,
-                 b_.array<T>().data() + i * k_ * n_, tb_ ? k_ : n_, out, n_);
-            return;
-        }
-        const ItemBuffer<T> b(k_ * n_);
-        pending_b_->item(i, b.data());
-        gemm(ta_, tb_, m_, n_, k_, a_.array<T>().data(), ta_ ? m_ : k_, b.data(), tb_ ? k_ : n_,
-             out, n_);
+        item_product(ta_, tb_, m_, n_, k_, a_.array<T>().data(), b_, pending_b_, i, out);
     }
 
     Tensor a_, b_;
@@ -186,18 +197,12 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
             return Tensor(std::move(r));
         }
         if (pending_b != nullptr) {
-            // b's items are made one at a time in a per-thread buffer, just before their
-            // product, while they are in cache.
-            const double flops = 2.0 * double(m) * double(n) * double(ka);
-            const auto grain = static_cast<std::size_t>(std::ceil(kFlopsPerThread / flops));
-            kernels::parallel_for(batch, grain, [&](std::size_t i0, std::size_t i1) {
-                const ItemBuffer<T> item(ka * n);
-                for (std::size_t i = i0; i < i1; ++i) {
-                    pending_b->item(i, item.data());
-                    gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0), ta ? m : ka, item.data(),
-                         tb ? ka : n, pc + i * m * n, n);
-                }
-            });
+            kernels::parallel_for(
+                batch, products_per_thread(m, n, ka), [&](std::size_t i0, std::size_t i1) {
+                    for (std::size_t i = i0; i < i1; ++i)
+                        item_product(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0), b, pending_b,
+                                     bb > 1 ? i : 0, pc + i * m * n);
+                });
             return Tensor(std::move(r));
         }
         const T* pb = b.array<T>().data();
@@ -208,14 +213,13 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
             product(ta, tb, m, n, ka, pa, pb, pc);
         } else {
             // Whole products of the batch to each thread.
-            const double flops = 2.0 * double(m) * double(n) * double(ka);
-            const auto grain = static_cast<std::size_t>(std::ceil(kFlopsPerThread / flops));
-            kernels::parallel_for(batch, grain, [&](std::size_t i0, std::size_t i1) {
-                for (std::size_t i = i0; i < i1; ++i) {
-                    gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0), ta ? m : ka,
-                         pb + (bb > 1 ? i * ka * n : 0), tb ? ka : n, pc + i * m * n, n);
-                }
-            });
+            kernels::parallel_for(
+                batch, products_per_thread(m, n, ka), [&](std::size_t i0, std::size_t i1) {
+                    for (std::size_t i = i0; i < i1; ++i) {
+                        gemm(ta, tb, m, n, ka, pa + (ba > 1 ? i * m * ka : 0), ta ? m : ka,
+                             pb + (bb > 1 ? i * ka * n : 0), tb ? ka : n, pc + i * m * n, n);
+                    }
+                });
         }
         return Tensor(std::move(r));
     });

@@ -340,3 +340,23 @@ TEST_CASE("a broadcast of a leaf keeps the values the leaf had", "[ops][deferred
     expected.resize(2 * n, 2.0);
     require_close(b, expected, 0, 0, "broadcast after the leaf changed");
 }
+
+TEST_CASE("a batch of matrices times the columns of a single image", "[ops][deferred]") {
+    // b is [1, K, P] and pending, a is a batch of 3: every product reads b's only item.
+    const Geometry g{1, 2, 7, 7, 3, 1, 0};
+    Generator gen(12);
+    const auto xv = random_values(g.C * g.H * g.W, gen);
+    const auto av = random_values(3 * 2 * g.K(), gen);
+    const Tensor cols = unfold(from_vector(xv, {1, g.C, g.H, g.W}, kFloat64), g.window());
+    const Tensor y = matmul(from_vector(av, {3, 2, g.K()}, kFloat64), cols);
+    CHECK(pending_batch(cols) != nullptr);
+    const auto cv = columns(xv, g);
+    std::vector<double> expected;
+    for (std::size_t i = 0; i < 3; ++i) {
+        const std::vector<double> a_i(av.begin() + long(i * 2 * g.K()),
+                                      av.begin() + long((i + 1) * 2 * g.K()));
+        const auto y_i = batch_product(a_i, false, 2, g.K(), cv, 1, g.P());
+        expected.insert(expected.end(), y_i.begin(), y_i.end());
+    }
+    require_close(y, expected, 1e-12, 1e-12, "A[i] @ unfold(x)[0]");
+}
