@@ -212,8 +212,9 @@ TEST_CASE("deferred values are those of the inputs when the op was called", "[op
                   "F @ cols after F changed");
 }
 
+// Also run under ThreadSanitizer (scripts/check-threads runs the [tsan] cases).
 TEST_CASE("threads that read one pending tensor at once all see the same values",
-          "[ops][deferred][threads]") {
+          "[ops][deferred][threads][tsan]") {
     const Geometry g{8, 3, 16, 16, 3, 1, 1};
     Generator gen(8);
     const auto xv = random_values(g.N * g.C * g.H * g.W, gen);
