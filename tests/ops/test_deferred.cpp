@@ -37,9 +37,10 @@ struct Geometry {
     Window window() const { return Window{kh, kw, s, s, p, p}; }
 };
 
-// im2col with plain loops: [N, C*kh*kw, OH*OW].
-std::vector<double> columns(const std::vector<double>& x, const Geometry& g) {
-    std::vector<double> cols(g.N * g.K() * g.P(), 0.0);
+// Calls f(pixel, entry) for every column entry [N, C*kh*kw, OH*OW] that reads an image pixel
+// [N, C, H, W] (the others read the zero padding), with plain loops.
+template <class F>
+void each_tap(const Geometry& g, F f) {
     for (std::size_t n = 0; n < g.N; ++n)
         for (std::size_t c = 0; c < g.C; ++c)
             for (std::size_t i = 0; i < g.kh; ++i)
@@ -50,28 +51,22 @@ std::vector<double> columns(const std::vector<double>& x, const Geometry& g) {
                             const long w = long(ow * g.s + j) - long(g.p);
                             if (h < 0 || w < 0 || h >= long(g.H) || w >= long(g.W)) continue;
                             const std::size_t row = (c * g.kh + i) * g.kw + j;
-                            cols[(n * g.K() + row) * g.P() + oh * g.OW + ow] =
-                                x[((n * g.C + c) * g.H + std::size_t(h)) * g.W + std::size_t(w)];
+                            f(((n * g.C + c) * g.H + std::size_t(h)) * g.W + std::size_t(w),
+                              (n * g.K() + row) * g.P() + oh * g.OW + ow);
                         }
+}
+
+// im2col: [N, C*kh*kw, OH*OW].
+std::vector<double> columns(const std::vector<double>& x, const Geometry& g) {
+    std::vector<double> cols(g.N * g.K() * g.P(), 0.0);
+    each_tap(g, [&](std::size_t pixel, std::size_t entry) { cols[entry] = x[pixel]; });
     return cols;
 }
 
-// col2im with plain loops: every column entry added back to its pixel.
+// col2im: every column entry added back to its pixel.
 std::vector<double> fold_ref(const std::vector<double>& cols, const Geometry& g) {
     std::vector<double> x(g.N * g.C * g.H * g.W, 0.0);
-    for (std::size_t n = 0; n < g.N; ++n)
-        for (std::size_t c = 0; c < g.C; ++c)
-            for (std::size_t i = 0; i < g.kh; ++i)
-                for (std::size_t j = 0; j < g.kw; ++j)
-                    for (std::size_t oh = 0; oh < g.OH; ++oh)
-                        for (std::size_t ow = 0; ow < g.OW; ++ow) {
-                            const long h = long(oh * g.s + i) - long(g.p);
-                            const long w = long(ow * g.s + j) - long(g.p);
-                            if (h < 0 || w < 0 || h >= long(g.H) || w >= long(g.W)) continue;
-                            const std::size_t row = (c * g.kh + i) * g.kw + j;
-                            x[((n * g.C + c) * g.H + std::size_t(h)) * g.W + std::size_t(w)] +=
-                                cols[(n * g.K() + row) * g.P() + oh * g.OW + ow];
-                        }
+    each_tap(g, [&](std::size_t pixel, std::size_t entry) { x[pixel] += cols[entry]; });
     return x;
 }
 
