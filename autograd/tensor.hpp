@@ -134,10 +134,11 @@ struct TensorExtras {
     bool retain_grad = false;
 };
 
-// A result whose values an op leaves to be written on first read. unfold uses this: a matmul
-// that consumes its columns makes them image by image in a small buffer that stays in cache,
-// so the full column tensor (25x the image for a 5x5 kernel) is never written at all. Any
-// other read writes all values first, once (array<T>() calls materialize()).
+// A result whose values an op leaves to be written on first read (ops/deferred.hpp). unfold
+// uses this: a matmul that consumes its columns makes them image by image in a small buffer that
+// stays in cache, so the full column tensor (25x the image for a 5x5 kernel) is never written
+// at all; elementwise ops read a large broadcast's source instead of the broadcast. Any other
+// read writes all values first, once (array<T>() calls materialize()).
 struct Deferred {
     virtual ~Deferred() = default;
     virtual void fill(TensorImpl& self) const = 0;  // writes every value of self.value

@@ -244,8 +244,8 @@ Tensor unary_values(const Tensor& x, F f) {
 template <class F>
 Tensor unary(const Tensor& x, F f) {
     if (is_pending(x)) {
-        if (const Tensor* source =
-                pending_broadcast_source(x))  // f(broadcast(s)) = broadcast(f(s))
+        // f(broadcast(s)) = broadcast(f(s)): map the source and keep the result pending.
+        if (const Tensor* source = pending_broadcast_source(x))
             return deferred_broadcast(unary_values(*source, f), x.shape());
     }
     return unary_values(x, f);
