@@ -155,15 +155,17 @@ std::vector<unsigned char> gzip_member(const std::vector<unsigned char>& data) {
     return out;
 }
 
+// A bad file: what it is, its name in the corpus, and what the error must say.
+struct BadFile {
+    const char* input;
+    const char* file;
+    std::vector<std::string> fragments;
+};
+
 }  // namespace
 
 TEST_CASE("corrupt, truncated and wrong-magic IDX files", "[errors][files][idx]") {
-    struct Case {
-        const char* input;
-        const char* file;
-        std::vector<std::string> fragments;
-    };
-    const std::vector<Case> cases = {
+    const std::vector<BadFile> cases = {
         {"IDX file with a wrong magic number",
          "broken-bad-magic.idx",
          {"bad magic number 0x01000801", "starts with two zero bytes"}},
@@ -201,7 +203,7 @@ TEST_CASE("corrupt, truncated and wrong-magic IDX files", "[errors][files][idx]"
          "broken-gzip-bomb.idx.gz",
          {"trailing data: sizes 1 of uint8 need 1 bytes of data, the file has more than 1048577"}},
     };
-    for (const Case& c : cases) {
+    for (const BadFile& c : cases) {
         const std::string path = idx_seed(c.file);
         std::vector<std::string> fragments = c.fragments;
         fragments.push_back("read_idx: " + path + ": ");
@@ -223,12 +225,7 @@ TEST_CASE("corrupt, truncated and wrong-magic IDX files", "[errors][files][idx]"
 }
 
 TEST_CASE("corrupt, truncated and mismatched checkpoints", "[errors][files][serialize]") {
-    struct Case {
-        const char* input;
-        const char* file;
-        std::vector<std::string> fragments;
-    };
-    const std::vector<Case> corrupt = {
+    const std::vector<BadFile> corrupt = {
         {"empty checkpoint file",
          "broken-empty.npz",
          {"not a valid .npz archive: too short (0 bytes)"}},
@@ -269,7 +266,7 @@ TEST_CASE("corrupt, truncated and mismatched checkpoints", "[errors][files][seri
     };
     auto net = fuzz_module();
     const auto before = values_of(*net);
-    for (const Case& c : corrupt) {
+    for (const BadFile& c : corrupt) {
         const std::string path = checkpoint_seed(c.file);
         std::vector<std::string> fragments = c.fragments;
         fragments.push_back(path);
