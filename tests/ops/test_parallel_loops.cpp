@@ -25,7 +25,7 @@ std::vector<double> values(const Tensor& t) {
 }
 
 // Every op below, on the given thread count.
-std::vector<std::vector<double>> run_all(int threads) {
+std::vector<std::vector<double>> run_all(int threads, const Tensor& floats) {
     ThreadCount tc(threads);
     Generator gen(7);
     const Tensor a = rand({64, 8, 24, 24}, gen, kFloat64);  // 294,912 elements
@@ -33,26 +33,32 @@ std::vector<std::vector<double>> run_all(int threads) {
     const Tensor w = rand({16, 8 * 9}, gen, kFloat64);
     const Window window{3, 3, 1, 1, 1, 1};
     const Tensor cols = unfold(a, window);  // [64, 72, 576]
-    return {values(mul(a, row)),
-            values(permute(a, {0, 2, 3, 1})),
-            values(broadcast_to(row, {64, 8, 24, 24})),
-            values(reshape(a, {64 * 8, 576})),
-            values(cols),
-            values(fold(cols, 24, 24, window)),
-            values(matmul(w, cols)),
-            values(matmul(rand({600, 300}, gen, kFloat64), rand({300, 200}, gen, kFloat64))),
-            values(sum(a, {0, 2, 3}, true)),
-            values(sum(a, {0, 3}, false)),
-            values(max(cols, 1)),
-            values(argmax_mask(cols, 1))};
+    std::vector<std::vector<double>> results{
+        values(mul(a, row)),
+        values(permute(a, {0, 2, 3, 1})),
+        values(broadcast_to(row, {64, 8, 24, 24})),
+        values(reshape(a, {64 * 8, 576})),
+        values(cols),
+        values(fold(cols, 24, 24, window)),
+        values(matmul(w, cols)),
+        values(matmul(rand({600, 300}, gen, kFloat64), rand({300, 200}, gen, kFloat64))),
+        values(sum(a, {0, 2, 3}, true)),
+        values(sum(a, {0, 3}, false)),
+        values(max(cols, 1)),
+        values(argmax_mask(cols, 1))};
+    // 100 items do not split evenly into the 64 blocks of partial sums.
+    results.push_back(values(sum(floats, {0, 2}, false)));
+    return results;
 }
 
 }  // namespace
 
 TEST_CASE("parallel loops match plain loops and give the same bits on 1 and 2 threads",
           "[ops][threads]") {
-    const auto one = run_all(1);
-    const auto two = run_all(2);
+    Generator gen_f(11);
+    const Tensor floats = rand({100, 6, 500}, gen_f, kFloat32);
+    const auto one = run_all(1, floats);
+    const auto two = run_all(2, floats);
     REQUIRE(one.size() == two.size());
     for (std::size_t i = 0; i < one.size(); ++i) {
         INFO("result " << i);
@@ -82,5 +88,21 @@ TEST_CASE("parallel loops match plain loops and give the same bits on 1 and 2 th
         for (std::size_t n = 0; n < 64; ++n)
             for (std::size_t i = 0; i < 576; ++i) s += av[(n * 8 + c) * 576 + i];
         CHECK(two[8][c] == Approx(s).epsilon(1e-12));
+    }
+    // Sums over the first and last axes, against plain loops.
+    for (std::size_t c = 0; c < 8; ++c)
+        for (std::size_t h = 0; h < 24; ++h) {
+            double s = 0;
+            for (std::size_t n = 0; n < 64; ++n)
+                for (std::size_t x = 0; x < 24; ++x) s += av[((n * 8 + c) * 24 + h) * 24 + x];
+            CHECK(two[9][c * 24 + h] == Approx(s).epsilon(1e-12));
+        }
+    // The same in float, for [100, 6, 500] summed over axes 0 and 2.
+    const auto bv = values(floats);
+    for (std::size_t c = 0; c < 6; ++c) {
+        double s = 0;
+        for (std::size_t n = 0; n < 100; ++n)
+            for (std::size_t i = 0; i < 500; ++i) s += bv[(n * 6 + c) * 500 + i];
+        CHECK(two[12][c] == Approx(s).epsilon(1e-6));
     }
 }
