@@ -190,13 +190,11 @@ void broadcast_apply(const std::array<const xt::xarray<T>*, N>& ins, xt::xarray<
                              const T* a = base[0] + off[0];
                              const T* b = base[1] + off[1];
                              if (is[0] == 1 && is[1] == 1) {
-                                 for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], b[j]);
+                                 map_rows(a, b, row, 0, inner, f);
                              } else if (is[0] == 1 && is[1] == 0) {
-                                 const T v = b[0];
-                                 for (std::size_t j = 0; j < inner; ++j) row[j] = f(a[j], v);
+                                 map_rows_scalar_b(a, b[0], row, 0, inner, f);
                              } else if (is[0] == 0 && is[1] == 1) {
-                                 const T v = a[0];
-                                 for (std::size_t j = 0; j < inner; ++j) row[j] = f(v, b[j]);
+                                 map_rows_scalar_a(a[0], b, row, 0, inner, f);
                              } else {
                                  for (std::size_t j = 0; j < inner; ++j)
                                      row[j] = f(a[j * is[0]], b[j * is[1]]);
