@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "autograd/tensor.hpp"
-#include "ops/thread_scratch.hpp"
 
 namespace tg {
 
@@ -86,8 +85,8 @@ class ItemBuffer {
     T* data() const { return data_; }
 
   private:
-    static std::vector<ThreadScratch<T>>& pool() {
-        thread_local std::vector<ThreadScratch<T>> buffers;
+    static std::vector<std::vector<T>>& pool() {
+        thread_local std::vector<std::vector<T>> buffers;
         return buffers;
     }
     static std::size_t& depth() {

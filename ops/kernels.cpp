@@ -120,7 +120,7 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
         // with stride 0 on reduced axes.
         // `index` is the caller's scratch (nd entries), so that a thread allocates it once.
         auto walk = [&](const T* block, Acc* out, std::size_t first,
-                        ThreadScratch<std::size_t>& index) {
+                        std::vector<std::size_t>& index) {
             std::size_t block_n = 1;
             for (std::size_t d = first; d < nd; ++d) block_n *= shape[d];
             const std::size_t inner = shape[nd - 1];
@@ -155,20 +155,17 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
         const std::size_t blocks = std::min<std::size_t>(items, kMaxPartialBlocks);
         if (blocks >= 2 && blocks * out_n <= total / 4) {
             const std::size_t item_n = total / items;
-            // Each block's partial sums on cache lines of their own (see ops/thread_scratch.hpp).
-            const std::size_t stride =
-                (out_n * sizeof(Acc) + kCacheLine - 1) / kCacheLine * kCacheLine / sizeof(Acc);
-            ThreadScratch<Acc> partial(blocks * stride, Acc(0));
+            std::vector<Acc> partial(blocks * out_n, Acc(0));
             const std::size_t grain =
                 std::max<std::size_t>(1, kElementwiseGrain / (item_n * (items / blocks)));
             parallel_for(blocks, grain, [&](std::size_t b0, std::size_t b1) {
-                ThreadScratch<std::size_t> index(nd);
+                std::vector<std::size_t> index(nd);
                 for (std::size_t b = b0; b < b1; ++b)
                     for (std::size_t i = items * b / blocks; i < items * (b + 1) / blocks; ++i)
-                        walk(p + i * item_n, partial.data() + b * stride, 1, index);
+                        walk(p + i * item_n, partial.data() + b * out_n, 1, index);
             });
             for (std::size_t b = 0; b < blocks; ++b)
-                for (std::size_t j = 0; j < out_n; ++j) acc[j] += partial[b * stride + j];
+                for (std::size_t j = 0; j < out_n; ++j) acc[j] += partial[b * out_n + j];
             return finish(acc);
         }
         // Otherwise threads take slices of the first kept axis: every output element is then
@@ -176,7 +173,7 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
         std::size_t kept = 0;
         while (kept < nd && ost[kept] == 0) ++kept;
         if (kept == nd || kept == nd - 1) {
-            ThreadScratch<std::size_t> index(nd);
+            std::vector<std::size_t> index(nd);
             walk(p, acc.data(), 0, index);
         } else {
             std::size_t outer = 1, rest = 1;
@@ -185,7 +182,7 @@ xt::xarray<T> reduce_sum(const xt::xarray<T>& x, const std::vector<bool>& reduce
             const std::size_t D = shape[kept];
             const std::size_t grain = std::max<std::size_t>(1, kElementwiseGrain / (outer * rest));
             parallel_for(D, grain, [&](std::size_t i0, std::size_t i1) {
-                ThreadScratch<std::size_t> index(nd);
+                std::vector<std::size_t> index(nd);
                 for (std::size_t o = 0; o < outer; ++o)
                     for (std::size_t i = i0; i < i1; ++i)
                         walk(p + (o * D + i) * rest, acc.data() + i * ost[kept], kept + 1, index);

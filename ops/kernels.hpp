@@ -13,7 +13,6 @@
 
 #include "autograd/tensor.hpp"
 #include "ops/deferred.hpp"
-#include "ops/thread_scratch.hpp"
 
 namespace tg::kernels {
 
@@ -174,7 +173,7 @@ void broadcast_apply(const std::array<const xt::xarray<T>*, N>& ins, xt::xarray<
     const std::size_t rows = total / inner;
     parallel_for(rows, std::max<std::size_t>(1, kElementwiseGrain / inner),
                  [&](std::size_t r0, std::size_t r1) {
-                     ThreadScratch<std::size_t> index(nd, 0);
+                     std::vector<std::size_t> index(nd, 0);
                      std::array<std::size_t, N> off{};
                      std::size_t rest = r0;
                      for (std::size_t d = nd - 1; d-- > 0;) {
@@ -334,7 +333,7 @@ void strided_copy(const T* src, std::size_t offset, const std::vector<std::size_
     // Rows of the innermost axis, split across threads, each range from its own multi-index.
     parallel_for(total / inner, std::max<std::size_t>(1, kElementwiseGrain / inner),
                  [&](std::size_t r0, std::size_t r1) {
-                     ThreadScratch<std::size_t> index(nd, 0);
+                     std::vector<std::size_t> index(nd, 0);
                      std::size_t off = offset;
                      std::size_t rest = r0;
                      for (std::size_t d = nd - 1; d-- > 0;) {

@@ -213,7 +213,7 @@ Tensor first_max_mask(const Tensor& x, std::size_t axis, const Tensor* maxima) {
         // without branches: the maximum of every position (unless given), then one pass that
         // marks the first element equal to it.
         kernels::parallel_for(w.outer, slices_per_thread(w), [&](std::size_t o0, std::size_t o1) {
-            ThreadScratch<T> top(given ? 0 : w.inner), found(w.inner);
+            std::vector<T> top(given ? 0 : w.inner), found(w.inner);
             for (std::size_t o = o0; o < o1; ++o) {
                 const T* base = a.data() + o * w.len * w.inner;
                 T* mask = r.data() + o * w.len * w.inner;
