@@ -34,6 +34,7 @@
 #include "ops/shape.hpp"
 #include "ops/slicing.hpp"
 #include "ops/softmax.hpp"
+#include "ops/threads.hpp"
 #include "optim/optim.hpp"
 #include "research/research.hpp"
 #include "tapegrad_config.hpp"

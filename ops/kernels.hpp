@@ -13,6 +13,7 @@
 
 #include "autograd/tensor.hpp"
 #include "ops/deferred.hpp"
+#include "ops/threads.hpp"
 
 namespace tg::kernels {
 
@@ -21,7 +22,7 @@ namespace tg::kernels {
 // costs more than it saves. f must not throw.
 template <class F>
 void parallel_for(std::size_t n, std::size_t grain, F f) {
-    const auto threads = static_cast<std::size_t>(omp_get_max_threads());
+    const auto threads = static_cast<std::size_t>(num_threads());
     const std::size_t chunks = std::min(threads, grain ? n / grain : n);
     if (chunks <= 1 || omp_in_parallel()) {
         f(std::size_t{0}, n);

@@ -72,7 +72,7 @@ void product(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, cons
              T* c) {
     const std::size_t lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
     const double flops = 2.0 * double(m) * double(n) * double(k);
-    const std::size_t threads = static_cast<std::size_t>(omp_get_max_threads());
+    const std::size_t threads = static_cast<std::size_t>(num_threads());
     if (threads <= 1 || flops < 2 * kFlopsPerThread || omp_in_parallel()) {
         gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
         return;
@@ -224,16 +224,6 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
         return Tensor(std::move(r));
     });
     return record(kMatmul, std::move(out), {a, b}, Attrs({ta ? 1 : 0, tb ? 1 : 0}));
-}
-
-void set_num_threads(int n) {
-    if (n < 1) throw ValueError("set_num_threads: " + std::to_string(n) + " threads");
-    openblas_set_num_threads(1);  // products are split across tapegrad's own threads instead
-    omp_set_num_threads(n);
-}
-
-int num_threads() {
-    return omp_get_max_threads();
 }
 
 }  // namespace tg

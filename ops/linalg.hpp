@@ -2,6 +2,7 @@
 // Matrix products through BLAS.
 
 #include "autograd/tensor.hpp"
+#include "ops/threads.hpp"  // set_num_threads: products are split across tapegrad's threads
 
 namespace tg {
 
@@ -12,10 +13,5 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // go to BLAS. The derivatives are products of the same kind, so they cost no transposes either.
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 
-// Threads for tapegrad's parallel loops and matrix products. BLAS itself runs on one thread per
-// call: tapegrad splits products across its threads (one pool, so that two pools of spinning
-// threads never compete for the cores).
-void set_num_threads(int n);
-int num_threads();
 
 }  // namespace tg
