@@ -16,7 +16,7 @@ struct BFGSOptions {
     TG_OPTION(std::size_t, max_size) = 4096;
     TG_OPTION(LineSearchKind, line_search) = LineSearchKind::strong_wolfe;
     TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-12);
 };
 
 class BFGS : public LineSearchOptimizer {

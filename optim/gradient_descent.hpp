@@ -12,7 +12,7 @@ struct GradientDescentOptions {
     TG_OPTION(double, lr) = 1.0;
     TG_OPTION(LineSearchKind, line_search) = LineSearchKind::backtracking;
     TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-12);
 };
 
 class GradientDescent : public LineSearchOptimizer {

@@ -18,7 +18,7 @@ struct LBFGSOptions {
     TG_OPTION(std::size_t, history_size) = 10;
     TG_OPTION(LineSearchKind, line_search) = LineSearchKind::strong_wolfe;
     TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-12);
 };
 
 class LBFGS : public LineSearchOptimizer {

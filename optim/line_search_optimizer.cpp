@@ -159,7 +159,8 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
         ++done;
         const double step_norm = norm(s_vec);
         finish_iteration({0, f, g_norm, step_norm, accepted.alpha});
-        if (stop_after_iteration(g_norm, step_norm, s.tolerance_grad, s.tolerance_step)) break;
+        if (stop_after_iteration(g_norm, step_norm, norm(x), s.tolerance_grad, s.tolerance_step))
+            break;
     }
     return start_loss;
 }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <xtensor-blas/xlinalg.hpp>
@@ -35,15 +38,40 @@ Matrix dense_hessian(detail::Curvature& c, std::size_t n) {
     return h;
 }
 
-// p = -(H + shift I)^-1 g through LAPACK (gesv).
-FlatVector newton_direction(const Matrix& h, double shift, const FlatVector& g) {
+// p = -(H + shift I)^-1 g through LAPACK (gesv). Empty when the matrix is singular to working
+// precision (LAPACK reports an exactly zero pivot; xtensor-blas throws std::runtime_error).
+std::optional<FlatVector> newton_direction(const Matrix& h, double shift, const FlatVector& g) {
     const std::size_t n = g.size();
     Matrix a = h;
     for (std::size_t i = 0; i < n; ++i) a(i, i) += shift;
     Vector rhs = xt::zeros<double>({n});
     for (std::size_t i = 0; i < n; ++i) rhs(i) = -g[i];
-    const Vector p = xt::linalg::solve(a, rhs);
+    Vector p;
+    try {
+        p = xt::linalg::solve(a, rhs);
+    } catch (const std::runtime_error&) {
+        return std::nullopt;
+    }
+    if (!std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); }))
+        return std::nullopt;
     return FlatVector(p.begin(), p.end());
+}
+
+// The shift tau >= 0 that makes H + tau I safely positive definite, given H's extreme
+// eigenvalues. Whether H needs one and how large it is are two questions:
+//   - H is left alone when it is positive definite to working precision: lambda_min above
+//     n eps |lambda_max|, the rounding error of the eigenvalues (however ill-conditioned H is:
+//     Newton's step is right for a badly scaled convex problem);
+//   - otherwise the spectrum's bottom is lifted to max(delta, |lambda_min|), delta =
+//     min_eigenvalue * max(1, |lambda_max|): a negative eigenvalue is mirrored (its direction is
+//     followed downhill with its own curvature's scale, Nocedal & Wright sec. 3.4), a zero one
+//     gets the floor delta.
+double eigenvalue_shift(double lambda_min, double lambda_max, std::size_t n,
+                        double min_eigenvalue) {
+    const double eps = std::numeric_limits<double>::epsilon();
+    if (lambda_min > double(n) * eps * std::abs(lambda_max)) return 0;
+    const double delta = min_eigenvalue * std::max(1.0, std::abs(lambda_max));
+    return std::max(delta, std::abs(lambda_min)) - lambda_min;
 }
 
 double quadratic_form(const Matrix& h, const FlatVector& p) {
@@ -137,8 +165,14 @@ Tensor Newton::step(const LossFunction& loss_fn) {
         const auto eig = xt::linalg::eigh(h);
         const Vector& lambda = std::get<0>(eig);
         const double lambda_min = lambda(0), lambda_max = lambda(n - 1);
-        const double delta = options_.min_eigenvalue() * std::max(1.0, std::abs(lambda_max));
+        const double tau = eigenvalue_shift(lambda_min, lambda_max, n, options_.min_eigenvalue());
         last_min_eigenvalue_ = lambda_min;
+        const auto singular = [&](double shift) {
+            fail(Status::singular,
+                 fmt::format("the Hessian shifted by {:.3g} is singular at iteration {} (smallest "
+                             "eigenvalue {:.3g}); parameters restored",
+                             shift, counters_.iterations + 1, lambda_min));
+        };
 
         FlatVector p;
         double alpha = 1;
@@ -146,13 +180,28 @@ Tensor Newton::step(const LossFunction& loss_fn) {
             // Levenberg-Marquardt: grow mu until a step decreases the loss.
             bool accepted = false;
             while (!accepted) {
-                const double mu = std::max(mu_, delta - lambda_min);
+                const double mu = std::max(mu_, tau);
                 last_shift_ = mu;
-                p = newton_direction(h, mu, g);
+                auto direction = newton_direction(h, mu, g);
+                if (!direction) {
+                    p.clear();
+                    break;
+                }
+                p = std::move(*direction);
                 const double predicted = -(dot(g, p) + 0.5 * quadratic_form(h, p));
                 move_to(p, 1);
                 const double f_new = call_loss(loss_fn);
                 const double rho = (f - f_new) / predicted;
+                // A predicted decrease below f's rounding cannot be measured: rho is noise
+                // there, and a step that leaves f the same to rounding is taken (otherwise mu
+                // doubles forever next to a minimum).
+                const double rounding = 16 * std::numeric_limits<double>::epsilon() * std::abs(f);
+                const bool unmeasurable = predicted > 0 && predicted <= rounding &&
+                                          std::isfinite(f_new) && f_new <= f + rounding;
+                if (unmeasurable) {
+                    accepted = true;
+                    break;
+                }
                 if (std::isfinite(f_new) && predicted > 0 && rho > 0) {
                     mu_ = mu * std::max(1.0 / 3, 1 - std::pow(2 * rho - 1, 3));  // Nielsen
                     accepted = true;
@@ -164,15 +213,23 @@ Tensor Newton::step(const LossFunction& loss_fn) {
                 finish_iteration({0, f, g_norm, 0.0, 0.0});  // a rejected step
                 if (mu_ > 1e30 || (options_.max_iter() > 0 && done >= options_.max_iter())) break;
             }
+            if (!accepted && p.empty()) {
+                singular(last_shift_);
+                break;
+            }
             if (!accepted) {
                 fail(mu_ > 1e30 ? Status::line_search_failed : Status::max_iterations,
                      fmt::format("Levenberg damping {:.3g}: no step decreased the loss", mu_));
                 break;
             }
         } else {
-            const double tau = std::max(0.0, delta - lambda_min);
             last_shift_ = tau;
-            p = newton_direction(h, tau, g);
+            auto direction = newton_direction(h, tau, g);
+            if (!direction) {
+                singular(tau);
+                break;
+            }
+            p = std::move(*direction);
             const double dphi0 = dot(g, p);
             if (options_.line_search() == LineSearchKind::none) {
                 move_to(p, 1);
@@ -218,7 +275,7 @@ Tensor Newton::step(const LossFunction& loss_fn) {
         g_norm = g_new_norm;
         ++done;
         finish_iteration({0, f, g_norm, step_norm, alpha});
-        if (stop_after_iteration(g_norm, step_norm, options_.tolerance_grad(),
+        if (stop_after_iteration(g_norm, step_norm, norm(x), options_.tolerance_grad(),
                                  options_.tolerance_step()))
             break;
     }

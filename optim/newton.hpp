@@ -3,11 +3,15 @@
 //
 // Each iteration builds the dense Hessian from n Hessian-vector products (one per parameter
 // element) and solves H p = -g with LAPACK through xtensor-blas. When H is not safely positive
-// definite it is modified (Nocedal & Wright, sec. 3.4):
-//   - eigenvalue_shift (default): H + tau I with tau = max(0, delta - lambda_min), where
-//     delta = min_eigenvalue * max(1, |lambda_max|), followed by a backtracking Armijo line
-//     search from alpha = 1;
-//   - levenberg: H + mu I with an adaptive damping mu (Levenberg-Marquardt): after each trial
+// definite it is modified (Nocedal & Wright, sec. 3.4). Positive definite means
+// lambda_min > n eps |lambda_max| (above the eigenvalues' rounding error), however
+// ill-conditioned H is; such an H is never shifted. Otherwise tau lifts the spectrum's bottom
+// to max(delta, |lambda_min|), delta = min_eigenvalue * max(1, |lambda_max|): a negative
+// eigenvalue is mirrored, a zero one gets the floor delta.
+//   - eigenvalue_shift (default): H + tau I, followed by a backtracking Armijo line search from
+//     alpha = 1;
+//   - levenberg: H + mu I with an adaptive damping mu >= tau (Levenberg-Marquardt): after each
+//   trial
 //     step the ratio rho of actual to predicted decrease shrinks mu (rho > 0: the step is taken)
 //     or doubles it (rho <= 0: the step is rejected, the parameters stay).
 //
@@ -27,14 +31,15 @@ enum class HessianModification { eigenvalue_shift, levenberg };
 
 struct NewtonOptions {
     TG_OPTION(HessianModification, modification) = HessianModification::eigenvalue_shift;
-    TG_OPTION(double, min_eigenvalue) = 1e-8;  // delta, relative to max(1, |lambda_max|)
-    TG_OPTION(double, damping) = 1e-3;         // levenberg: the first mu
+    // delta, relative to max(1, |lambda_max|): the floor of a shifted spectrum
+    TG_OPTION(double, min_eigenvalue) = 1e-8;
+    TG_OPTION(double, damping) = 1e-3;  // levenberg: the first mu
     // backtracking (default) or none (always the full Newton step); eigenvalue_shift only.
     TG_OPTION(LineSearchKind, line_search) = LineSearchKind::backtracking;
     TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions();
     // The Hessian takes n products and an O(n^3) solve: refuse problems larger than this.
     TG_OPTION(std::size_t, max_size) = 2048;
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-12);
 };
 
 class Newton : public Optimizer {

@@ -218,11 +218,13 @@ Tensor NewtonCG::run(Problem& problem) {
                 ++done;
                 finish_iteration({0, f, g_norm, 0.0, 0.0});
                 if (o.globalization() == NewtonCGGlobalization::trust_region &&
-                    o.tolerance_step() > 0 && radius_ <= o.tolerance_step()) {
-                    set_status(Status::converged_step,
-                               fmt::format("trust radius {:.3g} <= tolerance_step {:.3g} after "
-                                           "{} iterations",
-                                           radius_, o.tolerance_step(), counters_.iterations));
+                    o.tolerance_step() > 0 &&
+                    radius_ <= o.tolerance_step() * std::max(1.0, norm(x))) {
+                    set_status(
+                        Status::converged_step,
+                        fmt::format("trust radius {:.3g} <= tolerance_step {:.3g} x max(1, "
+                                    "||x|| = {:.3g}) after {} iterations",
+                                    radius_, o.tolerance_step(), norm(x), counters_.iterations));
                     break;
                 }
                 if (o.globalization() == NewtonCGGlobalization::damping && lambda_ > 1e30) {
@@ -256,7 +258,9 @@ Tensor NewtonCG::run(Problem& problem) {
         g_norm = g_new_norm;
         ++done;
         finish_iteration({0, f, g_norm, step_norm, alpha});
-        if (stop_after_iteration(g_norm, step_norm, o.tolerance_grad(), o.tolerance_step())) break;
+        if (stop_after_iteration(g_norm, step_norm, norm(x), o.tolerance_grad(),
+                                 o.tolerance_step()))
+            break;
     }
     write_gradients(g);
     return start_loss;

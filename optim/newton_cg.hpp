@@ -53,7 +53,7 @@ struct NewtonCGOptions {
     TG_OPTION(double, max_radius) = 1e4;       // trust_region
     TG_OPTION(double, accept_ratio) = 0.1;     // trust_region: accept when rho > this
     TG_OPTION(double, initial_damping) = 1.0;  // damping: the first lambda
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-12);
 };
 
 class NewtonCG : public Optimizer {

@@ -24,7 +24,7 @@ struct NonlinearCGOptions {
     TG_OPTION(double, lr) = 1.0;                 // scales the first trial step
     TG_OPTION(LineSearchKind, line_search) = LineSearchKind::strong_wolfe;
     TG_OPTION(LineSearchOptions, line_search_options) = LineSearchOptions().c2(0.1);
-    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-9);
+    TG_OPTIM_STOP_OPTIONS(20, 1e-7, 1e-12);
 };
 
 class NonlinearCG : public LineSearchOptimizer {

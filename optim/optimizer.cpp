@@ -25,6 +25,8 @@ const char* to_string(Status status) {
             return "failed: the line search found no acceptable step";
         case Status::non_finite:
             return "failed: the loss or gradient is NaN or Inf";
+        case Status::singular:
+            return "failed: the Newton system is singular";
     }
     return "unknown status";
 }
@@ -160,6 +162,12 @@ std::string Optimizer::step_reason(double step_norm, double tolerance) const {
                        tolerance, counters_.iterations);
 }
 
+std::string Optimizer::step_reason(double step_norm, double x_norm, double tolerance) const {
+    return fmt::format(
+        "step norm {:.3g} <= tolerance_step {:.3g} x max(1, ||x|| = {:.3g}) after {} iterations",
+        step_norm, tolerance, x_norm, counters_.iterations);
+}
+
 std::string Optimizer::iterations_reason(std::size_t max_iter) const {
     return fmt::format("max_iter = {} iterations done ({} in all), gradient norm {:.3g}", max_iter,
                        counters_.iterations, last_grad_norm_);
@@ -187,14 +195,14 @@ bool Optimizer::stop_before_iteration(double g_norm, std::size_t done, double to
     return false;
 }
 
-bool Optimizer::stop_after_iteration(double g_norm, double step_norm, double tolerance_grad,
-                                     double tolerance_step) {
+bool Optimizer::stop_after_iteration(double g_norm, double step_norm, double x_norm,
+                                     double tolerance_grad, double tolerance_step) {
     if (g_norm == 0 || (tolerance_grad > 0 && g_norm <= tolerance_grad)) {
         set_status(Status::converged_gradient, gradient_reason(g_norm, tolerance_grad));
         return true;
     }
-    if (tolerance_step > 0 && step_norm <= tolerance_step) {
-        set_status(Status::converged_step, step_reason(step_norm, tolerance_step));
+    if (tolerance_step > 0 && step_norm <= tolerance_step * std::max(1.0, x_norm)) {
+        set_status(Status::converged_step, step_reason(step_norm, x_norm, tolerance_step));
         return true;
     }
     return false;

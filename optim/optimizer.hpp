@@ -14,7 +14,11 @@
 //
 // Stopping rule (options max_iter, tolerance_grad, tolerance_step; 0 turns a rule off):
 //   - gradient norm: ||g||_2 <= tolerance_grad at the current point -> converged_gradient;
-//   - step size: ||x_new - x_old||_2 <= tolerance_step after an iteration -> converged_step;
+//   - step size: ||x_new - x_old||_2 <= tolerance_step * max(1, ||x_new||_2) after an iteration
+//     -> converged_step. Relative, as scipy's xrtol is: a step that small no longer changes x
+//     in its leading digits. (First-order methods, whose default is 0, compare the step norm
+//     with tolerance_step directly.) A trust region whose radius shrinks below the same bound
+//     stops the same way;
 //   - iterations: max_iter iterations -> max_iterations. For the methods whose step() runs many
 //     iterations, max_iter counts the iterations of one call (libtorch's LBFGS semantics); for
 //     first-order methods, whose step() is one iteration, it counts over the optimizer's life
@@ -55,6 +59,7 @@ enum class Status {
     max_iterations,  // max_iter iterations done
     line_search_failed,  // no step along a descent direction decreased the loss enough
     non_finite,          // the loss or the gradient was NaN or Inf
+    singular,            // the Newton system is singular to working precision
 };
 
 // "converged: gradient norm within tolerance", ...
@@ -146,6 +151,7 @@ class Optimizer {
     // The usual reasons, formatted.
     std::string gradient_reason(double grad_norm, double tolerance) const;
     std::string step_reason(double step_norm, double tolerance) const;
+    std::string step_reason(double step_norm, double x_norm, double tolerance) const;
     std::string iterations_reason(std::size_t max_iter) const;
 
     // The stopping rules of the methods whose step() runs many iterations (line-search and
@@ -156,8 +162,8 @@ class Optimizer {
     bool stop_before_iteration(double g_norm, std::size_t done, double tolerance_grad,
                                std::size_t max_iter);
     // After an iteration: ||g|| within tolerance_grad (the better reason when both rules hold),
-    // or a step within tolerance_step.
-    bool stop_after_iteration(double g_norm, double step_norm, double tolerance_grad,
+    // or a step within tolerance_step relative to the new point (see the stopping rule above).
+    bool stop_after_iteration(double g_norm, double step_norm, double x_norm, double tolerance_grad,
                               double tolerance_step);
 
     Counters counters_;

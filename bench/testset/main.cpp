@@ -4,8 +4,8 @@
 //
 //   build/bench/optim_testset [--method NAME] [--problem N] [--json]
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <string>
@@ -25,8 +25,9 @@ int main(int argc, char** argv) {
     using namespace tg::testset;
     const auto problems = mgh_problems();
     std::string details;
-    fmt::print("| method | solved | of | loss evaluations | gradient evaluations | Hessian-vector "
-               "products |\n|---|---|---|---|---|---|\n");
+    fmt::print(
+        "| method | solved | of | loss evaluations | gradient evaluations | Hessian-vector "
+        "products |\n|---|---|---|---|---|---|\n");
     bool any = false;
     for (const Method& m : methods()) {
         if (!only_method.empty() && m.name != only_method) continue;
@@ -46,14 +47,14 @@ int main(int argc, char** argv) {
                     "{{\"method\": \"{}\", \"problem\": {}, \"f\": {:.12g}, \"solved\": {}, "
                     "\"loss_evaluations\": {}, \"gradient_evaluations\": {}, \"hvps\": {}, "
                     "\"iterations\": {}}}\n",
-                    m.name, p.number, o.f, o.solved ? "true" : "false",
-                    o.counters.loss_evaluations, o.counters.gradient_evaluations,
-                    o.counters.hessian_vector_products, o.counters.iterations);
+                    m.name, p.number, o.f, o.solved ? "true" : "false", o.counters.loss_evaluations,
+                    o.counters.gradient_evaluations, o.counters.hessian_vector_products,
+                    o.counters.iterations);
             }
-            details += fmt::format("| {} | {} {} | {} | {:.6g} | {} | {} | {} |\n", m.name,
-                                   p.number, p.name, o.solved ? "yes" : "no", o.f,
-                                   o.counters.loss_evaluations, o.counters.iterations,
-                                   o.stop_reason);
+            details +=
+                fmt::format("| {} | {} {} | {} | {:.6g} | {} | {} | {} |\n", m.name, p.number,
+                            p.name, o.solved ? "yes" : "no", o.f, o.counters.loss_evaluations,
+                            o.counters.iterations, o.stop_reason);
         }
         fmt::print("| {} | {} | {} | {} | {} | {} |\n", m.name, solved, tried,
                    total.loss_evaluations, total.gradient_evaluations,
@@ -64,8 +65,9 @@ int main(int argc, char** argv) {
         std::cerr << "optim_testset: no method named '" << only_method << "'\n";
         return 2;
     }
-    fmt::print("\n| method | problem | solved | f | loss evaluations | iterations | stop reason "
-               "|\n|---|---|---|---|---|---|---|\n{}",
-               details);
+    fmt::print(
+        "\n| method | problem | solved | f | loss evaluations | iterations | stop reason "
+        "|\n|---|---|---|---|---|---|---|\n{}",
+        details);
     return 0;
 }

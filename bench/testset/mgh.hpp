@@ -90,9 +90,9 @@ inline std::vector<Problem> mgh_problems() {
                      return y - (xi(x, 1) + u / (v * xi(x, 2) + w * xi(x, 3)));
                  }});
     p.push_back({9, "Gaussian", {0.4, 1.0, 0.0}, 1.127932769618e-08, [](const Tensor& x) {
-                     const Tensor y = vec({0.0009, 0.0044, 0.0175, 0.0540, 0.1295, 0.2420, 0.3521,
-                                           0.3989, 0.3521, 0.2420, 0.1295, 0.0540, 0.0175, 0.0044,
-                                           0.0009});
+                     const Tensor y =
+                         vec({0.0009, 0.0044, 0.0175, 0.0540, 0.1295, 0.2420, 0.3521, 0.3989,
+                              0.3521, 0.2420, 0.1295, 0.0540, 0.0175, 0.0044, 0.0009});
                      const Tensor t = vec(seq(15, [](double i) { return (8 - i) / 2; }));
                      return xi(x, 1) * exp(-0.5 * xi(x, 2) * square(t - xi(x, 3))) - y;
                  }});
@@ -112,9 +112,8 @@ inline std::vector<Problem> mgh_problems() {
                  }});
     p.push_back({12, "Box three-dimensional", {0.0, 10.0, 20.0}, 0.0, [](const Tensor& x) {
                      const Tensor t = vec(seq(10, [](double i) { return 0.1 * i; }));
-                     const Tensor c = vec(seq(10, [](double i) {
-                         return std::exp(-0.1 * i) - std::exp(-i);
-                     }));
+                     const Tensor c =
+                         vec(seq(10, [](double i) { return std::exp(-0.1 * i) - std::exp(-i); }));
                      return exp(-t * xi(x, 1)) - exp(-t * xi(x, 2)) - xi(x, 3) * c;
                  }});
     p.push_back({13, "Powell singular", {3.0, -1.0, 0.0, 1.0}, 0.0, [](const Tensor& x) {
@@ -125,41 +124,40 @@ inline std::vector<Problem> mgh_problems() {
                  }});
     p.push_back({14, "Wood", {-3.0, -1.0, -3.0, -1.0}, 0.0, [](const Tensor& x) {
                      const Tensor x1 = xi(x, 1), x2 = xi(x, 2), x3 = xi(x, 3), x4 = xi(x, 4);
-                     return concat({10.0 * (x2 - square(x1)), 1.0 - x1,
-                                    std::sqrt(90.0) * (x4 - square(x3)), 1.0 - x3,
-                                    std::sqrt(10.0) * (x2 + x4 - 2.0),
-                                    (x2 - x4) / std::sqrt(10.0)},
-                                   0);
+                     return concat(
+                         {10.0 * (x2 - square(x1)), 1.0 - x1, std::sqrt(90.0) * (x4 - square(x3)),
+                          1.0 - x3, std::sqrt(10.0) * (x2 + x4 - 2.0), (x2 - x4) / std::sqrt(10.0)},
+                         0);
                  }});
-    p.push_back({15, "Kowalik and Osborne", {0.25, 0.39, 0.415, 0.39}, 0.0003075056038492,
-                 [](const Tensor& x) {
-                     const Tensor y = vec({0.1957, 0.1947, 0.1735, 0.1600, 0.0844, 0.0627, 0.0456,
-                                           0.0342, 0.0323, 0.0235, 0.0246});
-                     const Tensor u = vec({4, 2, 1, 0.5, 0.25, 0.167, 0.125, 0.1, 0.0833, 0.0714,
-                                           0.0625});
-                     const Tensor u2 = u * u;
-                     return y - xi(x, 1) * (u2 + u * xi(x, 2)) / (u2 + u * xi(x, 3) + xi(x, 4));
-                 }});
-    p.push_back({16, "Brown and Dennis", {25.0, 5.0, -5.0, -1.0}, 85822.20162635634,
-                 [](const Tensor& x) {
-                     const Tensor t = vec(seq(20, [](double i) { return i / 5; }));
-                     const Tensor et = vec(seq(20, [](double i) { return std::exp(i / 5); }));
-                     const Tensor st = vec(seq(20, [](double i) { return std::sin(i / 5); }));
-                     const Tensor ct = vec(seq(20, [](double i) { return std::cos(i / 5); }));
-                     return square(xi(x, 1) + t * xi(x, 2) - et) +
-                            square(xi(x, 3) + xi(x, 4) * st - ct);
-                 }});
-    p.push_back({17, "Osborne 1", {0.5, 1.5, -1.0, 0.01, 0.02}, 5.464894697483e-05,
-                 [](const Tensor& x) {
-                     const Tensor y = vec({0.844, 0.908, 0.932, 0.936, 0.925, 0.908, 0.881, 0.850,
-                                           0.818, 0.784, 0.751, 0.718, 0.685, 0.658, 0.628, 0.603,
-                                           0.580, 0.558, 0.538, 0.522, 0.506, 0.490, 0.478, 0.467,
-                                           0.457, 0.448, 0.438, 0.431, 0.424, 0.420, 0.414, 0.411,
-                                           0.406});
-                     const Tensor t = vec(seq(33, [](double i) { return 10 * (i - 1); }));
-                     return y - (xi(x, 1) + xi(x, 2) * exp(-t * xi(x, 4)) +
-                                 xi(x, 3) * exp(-t * xi(x, 5)));
-                 }});
+    p.push_back(
+        {15,
+         "Kowalik and Osborne",
+         {0.25, 0.39, 0.415, 0.39},
+         0.0003075056038492,
+         [](const Tensor& x) {
+             const Tensor y = vec({0.1957, 0.1947, 0.1735, 0.1600, 0.0844, 0.0627, 0.0456, 0.0342,
+                                   0.0323, 0.0235, 0.0246});
+             const Tensor u = vec({4, 2, 1, 0.5, 0.25, 0.167, 0.125, 0.1, 0.0833, 0.0714, 0.0625});
+             const Tensor u2 = u * u;
+             return y - xi(x, 1) * (u2 + u * xi(x, 2)) / (u2 + u * xi(x, 3) + xi(x, 4));
+         }});
+    p.push_back(
+        {16, "Brown and Dennis", {25.0, 5.0, -5.0, -1.0}, 85822.20162635634, [](const Tensor& x) {
+             const Tensor t = vec(seq(20, [](double i) { return i / 5; }));
+             const Tensor et = vec(seq(20, [](double i) { return std::exp(i / 5); }));
+             const Tensor st = vec(seq(20, [](double i) { return std::sin(i / 5); }));
+             const Tensor ct = vec(seq(20, [](double i) { return std::cos(i / 5); }));
+             return square(xi(x, 1) + t * xi(x, 2) - et) + square(xi(x, 3) + xi(x, 4) * st - ct);
+         }});
+    p.push_back(
+        {17, "Osborne 1", {0.5, 1.5, -1.0, 0.01, 0.02}, 5.464894697483e-05, [](const Tensor& x) {
+             const Tensor y =
+                 vec({0.844, 0.908, 0.932, 0.936, 0.925, 0.908, 0.881, 0.850, 0.818, 0.784, 0.751,
+                      0.718, 0.685, 0.658, 0.628, 0.603, 0.580, 0.558, 0.538, 0.522, 0.506, 0.490,
+                      0.478, 0.467, 0.457, 0.448, 0.438, 0.431, 0.424, 0.420, 0.414, 0.411, 0.406});
+             const Tensor t = vec(seq(33, [](double i) { return 10 * (i - 1); }));
+             return y - (xi(x, 1) + xi(x, 2) * exp(-t * xi(x, 4)) + xi(x, 3) * exp(-t * xi(x, 5)));
+         }});
     p.push_back({18, "Biggs EXP6", {1.0, 2.0, 1.0, 1.0, 1.0, 1.0}, 0.0, [](const Tensor& x) {
                      const auto t_of = [](double i) { return 0.1 * i; };
                      const Tensor t = vec(seq(13, t_of));

@@ -70,22 +70,21 @@ inline std::vector<Method> methods() {
     using detail::run_closure;
     using detail::run_newton;
     return {
-        {"NonlinearCG", [](const Problem& p) {
-             return run_closure<NonlinearCG>(p, NonlinearCGOptions());
-         }},
+        {"NonlinearCG",
+         [](const Problem& p) { return run_closure<NonlinearCG>(p, NonlinearCGOptions()); }},
         {"BFGS", [](const Problem& p) { return run_closure<BFGS>(p, BFGSOptions()); }},
         {"LBFGS", [](const Problem& p) { return run_closure<LBFGS>(p, LBFGSOptions()); }},
-        {"NewtonCG line search", [](const Problem& p) {
-             return run_newton<NewtonCG>(p, NewtonCGOptions());
-         }},
-        {"NewtonCG trust region", [](const Problem& p) {
+        {"NewtonCG line search",
+         [](const Problem& p) { return run_newton<NewtonCG>(p, NewtonCGOptions()); }},
+        {"NewtonCG trust region",
+         [](const Problem& p) {
              return run_newton<NewtonCG>(
                  p, NewtonCGOptions().globalization(NewtonCGGlobalization::trust_region));
          }},
-        {"Newton eigenvalue shift", [](const Problem& p) {
-             return run_newton<Newton>(p, NewtonOptions());
-         }},
-        {"Newton Levenberg", [](const Problem& p) {
+        {"Newton eigenvalue shift",
+         [](const Problem& p) { return run_newton<Newton>(p, NewtonOptions()); }},
+        {"Newton Levenberg",
+         [](const Problem& p) {
              return run_newton<Newton>(
                  p, NewtonOptions().modification(HessianModification::levenberg));
          }},
