@@ -95,6 +95,15 @@ inline void require_all_close(const Tensor& a, const std::vector<double>& b, dou
     require_all_close(a.to_vector(), b, atol, rtol, what);
 }
 
+// Sets tapegrad's thread count (tg::set_num_threads) for a scope, and restores it.
+struct ScopedNumThreads {
+    explicit ScopedNumThreads(int n) : before(tg::num_threads()) { tg::set_num_threads(n); }
+    ~ScopedNumThreads() { tg::set_num_threads(before); }
+    ScopedNumThreads(const ScopedNumThreads&) = delete;
+    ScopedNumThreads& operator=(const ScopedNumThreads&) = delete;
+    int before;
+};
+
 // Runs the callable and checks that it throws E with every fragment in its message.
 template <class E, class F>
 void require_throws(F&& f, const std::vector<std::string>& fragments) {

@@ -17,12 +17,6 @@ using namespace tgtest;
 
 namespace {
 
-struct ThreadCount {
-    explicit ThreadCount(int n) : before(num_threads()) { set_num_threads(n); }
-    ~ThreadCount() { set_num_threads(before); }
-    int before;
-};
-
 std::vector<double> values(const Tensor& t) {
     return t.to_vector();
 }
@@ -64,7 +58,7 @@ enum Result {
 
 // Every op below, on the given thread count, in the order of Result.
 std::vector<std::vector<double>> run_all(int threads, const Inputs& in) {
-    ThreadCount tc(threads);
+    ScopedNumThreads tc(threads);
     const Tensor cols = unfold(in.a, kGeometry.window());
     return {values(mul(in.a, in.row)), values(permute(in.a, {0, 2, 3, 1})),
             values(broadcast_to(in.row, {64, 8, 24, 24})), values(reshape(in.a, {64 * 8, 576})),
