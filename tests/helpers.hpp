@@ -76,6 +76,34 @@ inline void require_close_tensors(const Tensor& a, const Tensor& b, double atol,
     require_close(a.to_vector(), b.to_vector(), atol, rtol, what);
 }
 
+// For large tensors, one assertion instead of one per element: every element must satisfy
+// |a - b| <= atol + rtol |b|; the message gives the number of misses and the first one.
+inline void require_all_close(const std::vector<double>& a, const std::vector<double>& b,
+                              double atol, double rtol = 0, const std::string& what = "") {
+    REQUIRE(a.size() == b.size());
+    std::size_t misses = 0, first = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i])) && misses++ == 0) first = i;
+    }
+    INFO(what << ": " << misses << " of " << a.size() << " elements differ; the first, element "
+              << first << ": " << (misses ? a[first] : 0.0) << " vs " << (misses ? b[first] : 0.0));
+    REQUIRE(misses == 0);
+}
+
+inline void require_all_close(const Tensor& a, const std::vector<double>& b, double atol,
+                              double rtol = 0, const std::string& what = "") {
+    require_all_close(a.to_vector(), b, atol, rtol, what);
+}
+
+// Sets tapegrad's thread count (tg::set_num_threads) for a scope, and restores it.
+struct ScopedNumThreads {
+    explicit ScopedNumThreads(int n) : before(tg::num_threads()) { tg::set_num_threads(n); }
+    ~ScopedNumThreads() { tg::set_num_threads(before); }
+    ScopedNumThreads(const ScopedNumThreads&) = delete;
+    ScopedNumThreads& operator=(const ScopedNumThreads&) = delete;
+    int before;
+};
+
 // Runs the callable and checks that it throws E with every fragment in its message.
 template <class E, class F>
 void require_throws(F&& f, const std::vector<std::string>& fragments) {

@@ -6,6 +6,7 @@
 // sigmoid(z^{l+1}) -> C = 1/(2n) sum ||y - a^{l+1}||^2, the lecture's quadratic cost.
 // Everything on the reference side is plain loops over std::vector<double>.
 
+#include "conv_reference.hpp"
 #include "nn_helpers.hpp"
 
 using namespace tgtest;
@@ -17,14 +18,6 @@ struct Case {
     std::size_t cin, cout, k, stride;
     bool same;
     std::size_t H = 7, W = 6, N = 2;
-};
-
-// Row-major index helpers for [N, C, H, W] and [O, C, k, k].
-struct Idx4 {
-    std::size_t d1, d2, d3;
-    std::size_t operator()(std::size_t a, std::size_t b, std::size_t c, std::size_t d) const {
-        return ((a * d1 + b) * d2 + c) * d3 + d;
-    }
 };
 
 void check_case(const Case& cs) {
@@ -50,35 +43,14 @@ void check_case(const Case& cs) {
     const Tensor cost = quadratic_cost(reshape(a1, {static_cast<std::int64_t>(N), -1}), y);
     const auto grads = grad({cost}, {z0, z1, conv.weight, conv.bias});
 
-    // ---- the reference, with plain loops ----
+    // ---- the reference, with plain loops (conv_reference.hpp) ----
     const auto vz0 = z0.to_vector(), vw = conv.weight.to_vector(), vb = conv.bias.to_vector(),
                vy = y.to_vector();
-    const Idx4 xi{C, H, W}, zi{O, OH, OW}, wi{C, k, k};
+    const ConvGeometry g{N, C, H, W, O, k, s, p};
     std::vector<double> va0(vz0.size());
     for (std::size_t i = 0; i < vz0.size(); ++i) va0[i] = sigmoid_of(vz0[i]);
-    // Input pixel of output (ox, oy) under kernel tap (a, b), or -1 in the padding.
-    auto tap = [&](std::size_t o, std::size_t a, std::size_t size) -> long {
-        const long v = static_cast<long>(o * s + a) - static_cast<long>(p);
-        return v >= 0 && v < static_cast<long>(size) ? v : -1;
-    };
     // Forward: z^{l+1}_{x',y'} = sum_c sum_{a,b} w_{ab} a^l_{x's+a-p, y's+b-p} + b.
-    std::vector<double> vz1(N * O * OH * OW);
-    for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t o = 0; o < O; ++o)
-            for (std::size_t ox = 0; ox < OH; ++ox)
-                for (std::size_t oy = 0; oy < OW; ++oy) {
-                    double acc = vb[o];
-                    for (std::size_t c = 0; c < C; ++c)
-                        for (std::size_t a = 0; a < k; ++a)
-                            for (std::size_t b = 0; b < k; ++b) {
-                                const long x = tap(ox, a, H), yy = tap(oy, b, W);
-                                if (x < 0 || yy < 0) continue;
-                                acc +=
-                                    vw[wi(o, c, a, b)] * va0[xi(n, c, static_cast<std::size_t>(x),
-                                                                static_cast<std::size_t>(yy))];
-                            }
-                    vz1[zi(n, o, ox, oy)] = acc;
-                }
+    const std::vector<double> vz1 = conv_forward(va0, vw, vb, g);
     require_close(z1, vz1, 1e-13, 0, "z^{l+1}");
 
     // delta^{l+1} = dC/dz^{l+1} = (a^{l+1} - y) / n * sigma'(z^{l+1}).
@@ -91,28 +63,8 @@ void check_case(const Case& cs) {
 
     // Equation (7), with stride and padding and a sum over output channels:
     // delta^l_{x,y} = sigma'(z^l_{x,y}) sum_o sum_{x',y'} delta^{l+1}_{x',y'} w_{x-x's+p, y-y's+p}.
-    std::vector<double> d0(vz0.size(), 0.0);
-    for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t c = 0; c < C; ++c)
-            for (std::size_t x = 0; x < H; ++x)
-                for (std::size_t yy = 0; yy < W; ++yy) {
-                    double acc = 0;
-                    for (std::size_t o = 0; o < O; ++o)
-                        for (std::size_t ox = 0; ox < OH; ++ox)
-                            for (std::size_t oy = 0; oy < OW; ++oy) {
-                                const long a = static_cast<long>(x + p) - static_cast<long>(ox * s);
-                                const long b =
-                                    static_cast<long>(yy + p) - static_cast<long>(oy * s);
-                                if (a < 0 || b < 0 || a >= static_cast<long>(k) ||
-                                    b >= static_cast<long>(k))
-                                    continue;
-                                acc +=
-                                    d1[zi(n, o, ox, oy)] * vw[wi(o, c, static_cast<std::size_t>(a),
-                                                                 static_cast<std::size_t>(b))];
-                            }
-                    const double sa = va0[xi(n, c, x, yy)];
-                    d0[xi(n, c, x, yy)] = acc * sa * (1 - sa);
-                }
+    std::vector<double> d0 = conv_input_delta(d1, vw, g);
+    for (std::size_t i = 0; i < d0.size(); ++i) d0[i] *= va0[i] * (1 - va0[i]);
     require_close(grads[0], d0, 1e-15, 1e-10, "delta^l by equation (7)");
 
     if (s == 1) {
@@ -128,39 +80,25 @@ void check_case(const Case& cs) {
                         for (std::size_t o = 0; o < O; ++o)
                             for (std::size_t a = 0; a < k; ++a)
                                 for (std::size_t b = 0; b < k; ++b) {
-                                    const double rotated = vw[wi(o, c, k - 1 - a, k - 1 - b)];
+                                    const double rotated = vw[g.filter(o, c, k - 1 - a, k - 1 - b)];
                                     const long ox = static_cast<long>(x + a) - q;
                                     const long oy = static_cast<long>(yy + b) - q;
                                     if (ox < 0 || oy < 0 || ox >= static_cast<long>(OH) ||
                                         oy >= static_cast<long>(OW))
                                         continue;
-                                    acc += rotated * d1[zi(n, o, static_cast<std::size_t>(ox),
-                                                           static_cast<std::size_t>(oy))];
+                                    acc += rotated * d1[g.out(n, o, static_cast<std::size_t>(ox),
+                                                              static_cast<std::size_t>(oy))];
                                 }
-                        const double sa = va0[xi(n, c, x, yy)];
-                        d8[xi(n, c, x, yy)] = acc * sa * (1 - sa);
+                        const double sa = va0[g.in(n, c, x, yy)];
+                        d8[g.in(n, c, x, yy)] = acc * sa * (1 - sa);
                     }
         require_close(grads[0], d8, 1e-15, 1e-10, "delta^l by equation (8)");
     }
 
     // dC/dw_{o,c,a,b} = sum_n sum_{x',y'} delta^{l+1}_{n,o,x',y'} a^l_{n,c,x's+a-p,y's+b-p};
     // dC/db_o = sum_n sum_{x',y'} delta^{l+1}_{n,o,x',y'}.
-    std::vector<double> dw(vw.size(), 0.0), db(O, 0.0);
-    for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t o = 0; o < O; ++o)
-            for (std::size_t ox = 0; ox < OH; ++ox)
-                for (std::size_t oy = 0; oy < OW; ++oy) {
-                    const double d = d1[zi(n, o, ox, oy)];
-                    db[o] += d;
-                    for (std::size_t c = 0; c < C; ++c)
-                        for (std::size_t a = 0; a < k; ++a)
-                            for (std::size_t b = 0; b < k; ++b) {
-                                const long x = tap(ox, a, H), yy = tap(oy, b, W);
-                                if (x < 0 || yy < 0) continue;
-                                dw[wi(o, c, a, b)] += d * va0[xi(n, c, static_cast<std::size_t>(x),
-                                                                 static_cast<std::size_t>(yy))];
-                            }
-                }
+    std::vector<double> dw, db;
+    conv_filter_gradients(d1, va0, g, dw, db);
     require_close(grads[2], dw, 1e-15, 1e-10, "dC/dw");
     require_close(grads[3], db, 1e-15, 1e-10, "dC/db");
 }

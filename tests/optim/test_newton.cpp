@@ -1,5 +1,7 @@
 // Newton on non-convex functions, Gauss-Newton products, and the Newton methods' checks.
 
+#include <utility>
+
 #include "problems.hpp"
 
 using namespace tgtest;
@@ -24,20 +26,73 @@ TEST_CASE("Newton with an indefinite Hessian shifts it and still goes downhill",
             Tensor w = from_vector({0.2, 1.0}, {2}, kFloat64).requires_grad_();
             Newton newton({w},
                           NewtonOptions().modification(mod).tolerance_grad(1e-10).max_iter(100));
-            std::vector<double> first_eigenvalue, losses;
+            std::vector<double> first_eigenvalue, shifts, losses;
             newton.on_iteration([&](const IterationInfo& info) {
                 first_eigenvalue.push_back(newton.last_min_eigenvalue());
+                shifts.push_back(newton.last_shift());
                 losses.push_back(info.loss);
             });
             newton.step([&] { return double_well(w); });
             REQUIRE(newton.status() == Status::converged_gradient);
             REQUIRE(first_eigenvalue.front() == Approx(3 * 0.04 - 1));  // by hand at x = 0.2
-            REQUIRE(newton.last_shift() >= 0);
+            // The first Hessian, diag(-0.88, 2), was shifted enough to be positive definite.
+            REQUIRE(shifts.front() > 0.88);
             // It reached a minimum, not the saddle an unmodified Newton step heads for.
             const auto x = w.to_vector();
             REQUIRE(std::abs(x[0]) == Approx(1).epsilon(1e-9));
             REQUIRE(std::abs(x[1]) < 1e-9);
             for (std::size_t k = 1; k < losses.size(); ++k) REQUIRE(losses[k] <= losses[k - 1]);
+        }
+    }
+}
+
+namespace {
+
+// f(x, y) = x^4/4 - x^2/2 + y^2 + x y, whose Hessian [[3x^2 - 1, 1], [1, 2]] is not diagonal:
+// indefinite at x = 0.2, positive definite at x = 1.5.
+Tensor tilted_well(const Tensor& w) {
+    const Tensor x = slice(w, 0, 0, 1), y = slice(w, 0, 1, 2);
+    return sum(0.25 * pow(x, 4.0) - 0.5 * square(x) + square(y) + x * y);
+}
+
+// The eigenvalues of the symmetric [[a, b], [b, d]] in closed form, smallest first.
+std::pair<double, double> eigenvalues_2x2(double a, double b, double d) {
+    const double mid = 0.5 * (a + d), r = std::hypot(0.5 * (a - d), b);
+    return {mid - r, mid + r};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Newton's eigenvalue shift makes an indefinite Hessian positive definite, and is 0 "
+    "for a positive definite one",
+    "[optim][newton]") {
+    for (double x0 : {0.2, 1.5}) {
+        DYNAMIC_SECTION("x = " << x0) {
+            const double y0 = 0.7;
+            // The Hessian and gradient by hand.
+            const double a = 3 * x0 * x0 - 1, b = 1, d = 2;
+            const double gx = x0 * x0 * x0 - x0 + y0, gy = 2 * y0 + x0;
+            const auto [lambda_min, lambda_max] = eigenvalues_2x2(a, b, d);
+            REQUIRE(lambda_max > 0);
+            Tensor w = from_vector({x0, y0}, {2}, kFloat64).requires_grad_();
+            // One iteration and the full step, so that the step shows the shift it used.
+            Newton newton({w}, NewtonOptions().max_iter(1).line_search(LineSearchKind::none));
+            newton.step([&] { return tilted_well(w); });
+            REQUIRE(newton.last_min_eigenvalue() == Approx(lambda_min).epsilon(1e-12));
+            const double shift = newton.last_shift();
+            if (lambda_min < 0) {
+                REQUIRE(shift > 0);
+                REQUIRE(lambda_min + shift > 0);  // the smallest eigenvalue of H + shift I
+            } else {
+                REQUIRE(shift == 0);
+            }
+            // The step is -(H + shift I)^-1 g, by the 2x2 inverse.
+            const double sa = a + shift, sd = d + shift, det = sa * sd - b * b;
+            const double px = -(sd * gx - b * gy) / det, py = -(sa * gy - b * gx) / det;
+            const auto x = w.to_vector();
+            REQUIRE(x[0] == Approx(x0 + px).epsilon(1e-10));
+            REQUIRE(x[1] == Approx(y0 + py).epsilon(1e-10));
         }
     }
 }
