@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -18,6 +19,19 @@ void Run::time(int warmup, int reps, const std::function<void()>& body) {
         body();
         samples_.push_back(now_us() - t0);
     }
+}
+
+void Run::check_sums(const std::string& key, const std::vector<std::vector<double>>& tensors) {
+    double abs_sum = 0, dot = 0;
+    std::size_t k = 0;
+    for (const auto& t : tensors) {
+        for (const double x : t) {
+            abs_sum += std::fabs(x);
+            dot += check_weight(k++) * x;
+        }
+    }
+    check(key + "_abs", abs_sum);
+    check(key + "_dot", dot);
 }
 
 double median(std::vector<double> v) {
@@ -46,6 +60,8 @@ int main(const std::string& impl, const std::vector<Workload>& workloads,
     bool system_malloc = false;
     app.add_flag("--system-malloc", system_malloc,
                  "Leave glibc's malloc thresholds alone, in both libraries (see below)");
+    app.add_flag("--check-only", a.check_only,
+                 "Print the check line (loss, gradient sums of the first step) and time nothing");
     CLI11_PARSE(app, argc, argv);
 
     // Both libraries allocate and free megabytes of temporaries in every training step. With
@@ -65,10 +81,31 @@ int main(const std::string& impl, const std::vector<Workload>& workloads,
     if (a.batch < 0) a.batch = w.default_batch;
     if (a.reps < 0) a.reps = w.default_reps;
     if (a.warmup < 0) a.warmup = w.default_warmup;
+    if (a.check_only) a.reps = a.warmup = 0;
     set_threads(a.threads);
 
     Run run;
     w.run(a, run);
+    if (run.checks().empty()) {
+        std::cerr << "workload " << w.name << " recorded no check figures\n";
+        return 1;
+    }
+    std::printf(
+        "check {\"workload\": \"%s\", \"impl\": \"%s\", \"dtype\": \"%s\", "
+        "\"threads\": %d, \"batch\": %d",
+        w.name.c_str(), impl.c_str(), a.dtype.c_str(), a.threads, a.batch);
+    for (const auto& [k, v] : run.checks()) {
+        if (std::isfinite(v))
+            std::printf(", \"%s\": %.17g", k.c_str(), v);
+        else  // as Python's json module writes them, so that side-by-side can read them
+            std::printf(", \"%s\": %s", k.c_str(),
+                        std::isnan(v) ? "NaN"
+                        : v > 0       ? "Infinity"
+                                      : "-Infinity");
+    }
+    std::printf("}\n");
+    std::fflush(stdout);
+    if (a.check_only) return 0;
     run.extra("malloc_tuned", system_malloc ? 0 : 1);
     const auto& s = run.samples();
     if (s.empty()) {

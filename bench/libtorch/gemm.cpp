@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "shared.hpp"
 #include "workloads.hpp"
 
 namespace bench::libtorch {
@@ -9,11 +10,12 @@ namespace bench::libtorch {
 Workload gemm() {
     return {"gemm", 1024, 30, 3, [](const Args& a, Run& run) {
                 const std::int64_t n = a.batch;
-                const auto opts =
-                    torch::TensorOptions().dtype(a.f64() ? torch::kFloat64 : torch::kFloat32);
-                torch::manual_seed(a.seed);
-                const torch::Tensor x = torch::rand({n, n}, opts);
-                const torch::Tensor y = torch::rand({n, n}, opts);
+                const auto dtype = a.f64() ? torch::kFloat64 : torch::kFloat32;
+                SharedRandom rng(a.seed);
+                const auto nn = static_cast<std::size_t>(n * n);
+                const torch::Tensor x = shared_tensor(rng.uniform_values(nn, 0, 1), {n, n}, dtype);
+                const torch::Tensor y = shared_tensor(rng.uniform_values(nn, 0, 1), {n, n}, dtype);
+                run.check_sums("product", values_of({torch::matmul(x, y)}));
                 run.time(a.warmup, a.reps, [&] {
                     const torch::Tensor p = torch::matmul(x, y);
                     if (p.numel() != n * n) throw std::runtime_error("gemm: bad result");

@@ -9,6 +9,9 @@ Workload grad() {
     return {"grad", 100, 500, 20, [](const Args& a, Run& run) {
                 MlpNet net(a.batch, a.f64() ? torch::kFloat64 : torch::kFloat32, a.seed);
                 const auto params = net.parameters();
+                const torch::Tensor loss = net.loss();
+                run.check("loss", loss.item<double>());
+                run.check_sums("grad", values_of(torch::autograd::grad({loss}, params)));
                 run.time(a.warmup, a.reps, [&] {
                     const auto g = torch::autograd::grad({net.loss()}, params);
                     if (g.size() != params.size()) throw std::runtime_error("grad: bad result");

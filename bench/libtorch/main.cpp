@@ -6,7 +6,7 @@
 int main(int argc, char** argv) {
     using namespace bench::libtorch;
     const std::vector<bench::Workload> workloads{overhead(),  mlp(), grad(), hvp(),
-                                                 newton_cg(), cnn(), gemm()};
+                                                 newton_cg(), cnn(), gemm(), hvp_forward()};
     return bench::main(
         "libtorch", workloads,
         [](int n) {

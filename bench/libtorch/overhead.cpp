@@ -10,9 +10,7 @@ Workload overhead() {
                 const auto dtype = a.f64() ? torch::kFloat64 : torch::kFloat32;
                 const torch::Tensor x0 =
                     torch::full({1}, 0.5, torch::TensorOptions().dtype(dtype)).requires_grad_();
-                std::vector<double> fwd, bwd;
-                for (int rep = -a.warmup; rep < a.reps; ++rep) {
-                    const double t0 = now_us();
+                const auto chain = [&] {
                     torch::Tensor x = x0;
                     for (int i = 0; i < kOps; ++i) {
                         switch (i % 3) {
@@ -26,6 +24,18 @@ Workload overhead() {
                                 x = torch::tanh(x);
                         }
                     }
+                    return x;
+                };
+                {
+                    torch::Tensor x = chain();
+                    run.check("y", x.item<double>());
+                    x.backward();
+                    run.check("dy_dx", x0.grad().item<double>());
+                }
+                std::vector<double> fwd, bwd;
+                for (int rep = -a.warmup; rep < a.reps; ++rep) {
+                    const double t0 = now_us();
+                    torch::Tensor x = chain();
                     const double t1 = now_us();
                     x.backward();
                     x = torch::Tensor();

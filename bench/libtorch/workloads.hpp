@@ -14,5 +14,6 @@ Workload hvp();
 Workload newton_cg();
 Workload cnn();
 Workload gemm();
+Workload hvp_forward();
 
 }  // namespace bench::libtorch

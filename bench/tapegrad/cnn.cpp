@@ -1,7 +1,12 @@
 // cnn: one training step at batch 32 of conv 5x5 (1->8), batch-norm, ReLU, 2x2 max-pool,
 // conv 5x5 (8->16), batch-norm, ReLU, 2x2 max-pool, flatten, linear 256->10, log-softmax, NLL,
-// with SGD (lr 0.01, momentum 0.9). Built from tg::nn modules.
+// with tg::optim::SGD (lr 0.01, momentum 0.9). Built from tg::nn modules; the convolution and
+// linear weights, the inputs and the labels come from bench/shared_inputs.hpp.
 
+#include <algorithm>
+#include <cmath>
+
+#include "shared.hpp"
 #include "tapegrad.hpp"
 #include "workloads.hpp"
 
@@ -21,24 +26,6 @@ std::shared_ptr<tg::nn::Sequential> make_cnn(tg::DType dtype, tg::Generator& gen
         std::make_shared<Linear>(LinearOptions(256, 10).dtype(dtype), gen));
 }
 
-// PyTorch's SGD with momentum (dampening 0): v = momentum v + g; p -= lr v.
-template <class T>
-void sgd_momentum(const std::vector<tg::Tensor>& params, std::vector<tg::Tensor>& velocity,
-                  double lr, double momentum) {
-    tg::NoGradGuard no_grad;
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        tg::Tensor p = params[i];
-        T* w = p.mutable_array<T>().data();
-        T* v = velocity[i].mutable_array<T>().data();
-        const T* g = p.grad().array<T>().data();
-        const std::size_t n = p.numel();
-        for (std::size_t k = 0; k < n; ++k) {
-            v[k] = static_cast<T>(momentum) * v[k] + g[k];
-            w[k] -= static_cast<T>(lr) * v[k];
-        }
-    }
-}
-
 }  // namespace
 
 Workload cnn() {
@@ -46,22 +33,31 @@ Workload cnn() {
                 const tg::DType dtype = a.f64() ? tg::kFloat64 : tg::kFloat32;
                 tg::Generator gen(a.seed);
                 auto net = make_cnn(dtype, gen);
+                SharedRandom rng(a.seed);
+                const auto named = net->named_parameters();
+                for (const auto& shared : cnn_parameters()) {
+                    const auto it = std::find_if(named.begin(), named.end(), [&](const auto& np) {
+                        return np.first == shared.name;
+                    });
+                    if (it == named.end() || it->second.numel() != shared.numel)
+                        throw std::runtime_error(std::string("cnn: no parameter ") + shared.name);
+                    const double bound = 1.0 / std::sqrt(shared.fan_in);
+                    assign(it->second, rng.uniform_values(shared.numel, -bound, bound));
+                }
                 const auto n = static_cast<std::size_t>(a.batch);
-                const tg::Tensor x = tg::rand({n, 1, 28, 28}, gen, dtype);
-                std::vector<std::int64_t> labels;
-                for (std::size_t i = 0; i < n; ++i)
-                    labels.push_back(static_cast<std::int64_t>(gen.below(10)));
-                const auto params = net->parameters();
-                std::vector<tg::Tensor> velocity;
-                for (const auto& p : params) velocity.push_back(tg::zeros_like(p));
-                run.time(a.warmup, a.reps, [&] {
-                    net->zero_grad();
-                    tg::nll_loss(tg::log_softmax(net->forward(x), 1), labels).backward();
-                    if (a.f64())
-                        sgd_momentum<double>(params, velocity, 0.01, 0.9);
-                    else
-                        sgd_momentum<float>(params, velocity, 0.01, 0.9);
-                });
+                const tg::Tensor x =
+                    tg::from_vector(rng.uniform_values(n * 28 * 28, 0, 1), {n, 1, 28, 28}, dtype);
+                const std::vector<std::int64_t> labels = rng.labels(n, 10);
+                tg::optim::SGD opt(named, tg::optim::SGDOptions(0.01).momentum(0.9));
+                const auto step = [&] {
+                    opt.zero_grad();
+                    tg::Tensor loss = tg::nll_loss(tg::log_softmax(net->forward(x), 1), labels);
+                    loss.backward();
+                    opt.step();
+                    return loss;
+                };
+                check_training(run, net->parameters(), step);
+                run.time(a.warmup, a.reps, step);
             }};
 }
 

@@ -1,10 +1,9 @@
 // hvp: one Hessian-vector product of the mlp workload's loss at batch 100 with respect to all
-// parameters, with a fixed random vector v, forward pass included: reverse over reverse
-// (forward, a backward that records itself, the dot product with v, a second backward), as
-// torch::autograd::grad with create_graph does it.
+// parameters, with a fixed vector v (bench/shared_inputs.hpp), forward pass included, by reverse
+// over reverse: forward, a backward that records itself, the dot product with v, a second
+// backward (tg::hvp).
 // hvp_fwd: the same product by forward over reverse: the parameters carry v as their tangent
-// through one forward and one backward pass. tapegrad only; bench/side-by-side sets it against
-// libtorch's hvp.
+// through one forward and one backward pass (tg::hvp with HvpMode::forward_over_reverse).
 //
 // Both also time the grad workload, interleaved rep by rep so that both see the same machine
 // state, and report hvp_over_grad (the target is <= 3) as an extra.
@@ -21,10 +20,17 @@ Workload hvp_workload(const char* name, tg::HvpMode mode) {
                 const tg::DType dtype = a.f64() ? tg::kFloat64 : tg::kFloat32;
                 MlpNet net(a.batch, dtype, a.seed);
                 const auto params = net.parameters();
-                tg::Generator gen(a.seed + 1);
+                SharedRandom rng(a.seed + 1);
                 std::vector<tg::Tensor> v;
-                for (const auto& p : params) v.push_back(tg::randn(p.shape(), gen, dtype));
+                for (const auto& p : params)
+                    v.push_back(tg::from_vector(rng.normal_values(p.numel()), p.shape(), dtype));
                 const std::function<tg::Tensor()> loss = [&] { return net.loss(); };
+
+                const tg::Tensor l = net.loss();
+                run.check("loss", l.item());
+                run.check_sums("grad", values_of(tg::grad({l}, params)));
+                run.check_sums("hv", values_of(tg::hvp(loss, params, v, mode)));
+
                 std::vector<double> grad_us;
                 for (int rep = -a.warmup; rep < a.reps; ++rep) {
                     const double t0 = now_us();

@@ -1,10 +1,12 @@
 #pragma once
 // The newton_cg workload's problem, written with plain ops to match bench/libtorch/logistic.hpp:
 // L2-regularised logistic regression, loss = mean(softplus(z) - y z) + lambda/2 |w|^2 with
-// z = X w + b, on `points` random points (features N(0, 1)) with random 0/1 labels.
+// z = X w + b, on `points` random points (features approximately N(0, 1)) with random 0/1
+// labels, from bench/shared_inputs.hpp as libtorch's counterpart's.
 
 #include <vector>
 
+#include "shared.hpp"
 #include "tapegrad.hpp"
 
 namespace bench::tapegrad {
@@ -15,10 +17,10 @@ struct LogisticRegression {
 
     LogisticRegression(std::size_t points, std::size_t features, tg::DType dtype,
                        std::uint64_t seed) {
-        tg::Generator gen(seed);
-        x = tg::randn({points, features}, gen, dtype);
+        SharedRandom rng(seed);
+        x = tg::from_vector(rng.normal_values(points * features), {points, features}, dtype);
         std::vector<double> labels(points);
-        for (auto& l : labels) l = static_cast<double>(gen.below(2));
+        for (auto& l : labels) l = static_cast<double>(rng.below(2));
         y = tg::from_vector(labels, {points, 1}, dtype);
         w = tg::zeros({features, 1}, dtype).requires_grad_();
         b = tg::zeros({1}, dtype).requires_grad_();

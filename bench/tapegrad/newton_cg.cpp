@@ -18,25 +18,34 @@ Workload newton_cg() {
                 const auto params = problem.parameters();
                 const opt::FlatVector start = opt::gather_values(params);
                 const auto cg_options = opt::LinearCGOptions().rel_tol(0).max_iter(10);
-                std::size_t products = 0;
-                for (int rep = -a.warmup; rep < a.reps; ++rep) {
-                    opt::scatter_values(start, params);
-                    const double t0 = now_us();
+                // One outer iteration from the parameters' values; records the check figures
+                // (loss, gradient, Newton step) into `check` if given.
+                const auto iteration = [&](Run* check) {
                     tg::HessianVectorProduct hv([&] { return problem.loss(); }, params);
                     opt::FlatVector minus_g = opt::gather_values(hv.gradient());
                     for (double& v : minus_g) v = -v;
-                    const opt::LinearCGResult cg =
+                    opt::LinearCGResult cg =
                         opt::conjugate_gradient(opt::hvp_operator(hv, params), minus_g, cg_options);
                     opt::FlatVector x = start;
                     opt::axpy(1.0, cg.x, x);
                     opt::scatter_values(x, params);
-                    const double t1 = now_us();
                     if (cg.iterations != 10)
                         throw std::runtime_error("newton_cg: CG stopped early");
-                    products = hv.products();
+                    if (check) {
+                        check->check("loss", hv.loss());
+                        check->check_sums("grad", values_of(hv.gradient()));
+                        check->check_sums("step", {cg.x});
+                        check->extra("hvp_per_iteration", static_cast<double>(hv.products()));
+                    }
+                };
+                iteration(&run);
+                for (int rep = -a.warmup; rep < a.reps; ++rep) {
+                    opt::scatter_values(start, params);
+                    const double t0 = now_us();
+                    iteration(nullptr);
+                    const double t1 = now_us();
                     if (rep >= 0) run.sample(t1 - t0);
                 }
-                run.extra("hvp_per_iteration", static_cast<double>(products));
             }};
 }
 

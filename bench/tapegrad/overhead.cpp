@@ -11,9 +11,7 @@ Workload overhead() {
                 constexpr int kOps = 1000;
                 const tg::Tensor x0 =
                     tg::full({1}, 0.5, a.f64() ? tg::kFloat64 : tg::kFloat32).requires_grad_();
-                std::vector<double> fwd, bwd;
-                for (int rep = -a.warmup; rep < a.reps; ++rep) {
-                    const double t0 = now_us();
+                const auto chain = [&] {
                     tg::Tensor x = x0;
                     for (int i = 0; i < kOps; ++i) {
                         switch (i % 3) {
@@ -27,6 +25,18 @@ Workload overhead() {
                                 x = tg::tanh(x);
                         }
                     }
+                    return x;
+                };
+                {
+                    tg::Tensor x = chain();
+                    run.check("y", x.item());
+                    x.backward();
+                    run.check("dy_dx", x0.grad().item());
+                }
+                std::vector<double> fwd, bwd;
+                for (int rep = -a.warmup; rep < a.reps; ++rep) {
+                    const double t0 = now_us();
+                    tg::Tensor x = chain();
                     const double t1 = now_us();
                     x.backward();
                     x = tg::Tensor();  // the graph goes with the last handle
