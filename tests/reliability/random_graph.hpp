@@ -16,10 +16,12 @@
 //   least magnitude that clears every kink (0 if none is near); max and min over an axis get a
 //   constant tensor that lifts the winner of every near-tied slice by 2 kKinkMargin;
 // - after every op, values larger than 4 in magnitude are scaled down by a power of two, so
-//   that exp never overflows and finite differences stay accurate.
-// A descriptor that cannot apply at all (a fold or broadcast too large for the size budget)
-// falls back to sin, a smooth stand-in; the property test counts how often (Graph::fell_back).
-// The Graph remembers every op as C++ source, so a failing case prints as a program.
+//   that exp never overflows and finite differences stay accurate, and results larger than 3
+//   budgets (kMaxNumel or kLargeNumel) are strided down along their longest axes.
+// Ops that need axes reshape a value of lower rank first. A descriptor that cannot apply at all
+// (a fold or a broadcast too large for the size budget) falls back to sin, a smooth stand-in; the
+// property test counts how often (Graph::fell_back). The Graph remembers every op as C++ source, so
+// a failing case prints as a program.
 
 #include <cstdint>
 #include <functional>
@@ -72,7 +74,8 @@ struct Graph {
 // finite-difference step is 1e-6, so a value would have to be 1000 times more sensitive to an
 // input than the input itself for the step to cross a kink.
 constexpr double kKinkMargin = 1e-3;
-// The largest input the generator makes; ops may grow a value to 2 or 3 times this. Small
+// The size budget: the first input has at most this many elements, every new leaf that
+// requires grad as well, except the new parts of a concat; results stay within 3 budgets. Small
 // graphs keep the full Jacobians small; large ones (GraphSpec::large) reach a few hundred.
 constexpr std::size_t kMaxNumel = 16;
 constexpr std::size_t kLargeNumel = 256;
