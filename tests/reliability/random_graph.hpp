@@ -11,16 +11,20 @@
 // - log, sqrt, fractional and negative powers, and the base of pow take x directly only where
 //   min(x) >= 0.1; otherwise softplus(x) + 0.1 (or + 0.5) is inserted in front;
 // - a divisor is used directly only where min|b| >= 0.2, otherwise softplus(b) + 0.5;
-// - abs, relu, leaky_relu, maximum, minimum, clamp and max/min over an axis are used only where
-//   every value is at least kKinkMargin away from the kink (or a tie); otherwise a smooth op
-//   takes their place;
+// - non-smooth ops are kept at least kKinkMargin away from their kinks and ties: abs, relu,
+//   leaky_relu and clamp get x + c, maximum and minimum get (x, y + c), with the constant c of
+//   least magnitude that clears every kink (0 if none is near); max and min over an axis get a
+//   constant tensor that lifts the winner of every near-tied slice by 2 kKinkMargin;
 // - after every op, values larger than 4 in magnitude are scaled down by a power of two, so
-//   that exp never overflows and finite differences stay accurate.
-// The Graph remembers every op as C++ source, so a failing case prints as a program.
+//   that exp never overflows and finite differences stay accurate, and results larger than 3
+//   budgets (kMaxNumel or kLargeNumel) are strided down along their longest axes.
+// Ops that need axes reshape a value of lower rank first. A descriptor that cannot apply at all
+// (a fold or a broadcast too large for the size budget) falls back to sin, a smooth stand-in; the
+// property test counts how often (Graph::fell_back). The Graph remembers every op as C++ source, so
+// a failing case prints as a program.
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -28,64 +32,23 @@
 
 namespace tgtest::fuzz {
 
-// The op families, simplest first (rapidcheck shrinks a kind towards 0).
-enum class Kind : int {
-    affine,
-    neg,
-    add,
-    sub,
-    mul,
-    div,
-    exp,
-    log,
-    sqrt,
-    sin,
-    cos,
-    tanh,
-    sigmoid,
-    softplus,
-    pow_scalar,
-    pow,
-    abs,
-    relu,
-    leaky_relu,
-    where,
-    maximum,
-    minimum,
-    clamp,
-    sum,
-    mean,
-    max,
-    min,
-    matmul,
-    reshape,
-    permute,
-    slice,
-    pad,
-    unslice,
-    concat,
-    broadcast_to,
-    sum_to,
-    index_select,
-    index_add,
-    unfold,
-    fold,
-    softmax,
-    count
-};
-
-const char* kind_name(Kind k);
+// The op families the generator knows, simplest first (rapidcheck shrinks a kind towards 0,
+// which is affine). New elementwise ops are one line each in the tables at the top of
+// random_graph.cpp.
+int family_count();
+const char* family_name(int kind);  // kind is read modulo family_count()
 
 struct OpDesc {
-    int kind = 0;             // a Kind
+    int kind = 0;             // an op family, modulo family_count()
     int a = 0;                // which earlier value is the operand (0: the latest)
     int b = 0, c = 0, d = 0;  // op-specific choices, read modulo what fits
 };
 
 struct GraphSpec {
-    std::vector<int> input_shape;  // rank 0 to 4, sizes 1 to 3
+    std::vector<int> input_shape;  // rank 0 to 4, sizes 1 to 3 (large: rank 3 or 4, 3 to 5)
     std::vector<OpDesc> ops;       // 2 to 20
     std::uint64_t seed = 0;        // for input values
+    bool large = false;            // tensors up to kLargeNumel elements instead of kMaxNumel
 };
 
 struct Graph {
@@ -96,7 +59,10 @@ struct Graph {
     };
     std::vector<tg::Tensor> inputs;  // float64; those requiring grad are checked
     std::vector<Node> nodes;
-    std::vector<std::string> applied;  // op family names as applied (after fallbacks)
+    std::vector<std::string> applied;    // op families as applied (descriptors that fell back
+                                         // are not here)
+    std::vector<std::string> fell_back;  // families whose descriptor fell back to sin
+    std::vector<std::string> shifted;    // families whose operand was moved off a kink or tie
 
     tg::Tensor run(const std::vector<tg::Tensor>& in) const;
     // A complete C++ program that rebuilds the graph and runs gradcheck and gradgradcheck on it.
@@ -104,16 +70,27 @@ struct Graph {
     std::size_t input_elements() const;
 };
 
-// Values within this distance of a kink or a tie are kept away from non-smooth ops.
+// Values within this distance of a kink or a tie are moved away from it. The property test's
+// finite-difference step is 1e-6, so a value would have to be 1000 times more sensitive to an
+// input than the input itself for the step to cross a kink.
 constexpr double kKinkMargin = 1e-3;
-// The largest tensor the generator makes (keeps the full Jacobians small).
+// The size budget: the first input has at most this many elements, every new leaf that
+// requires grad as well, except the new parts of a concat; results stay within 3 budgets. Small
+// graphs keep the full Jacobians small; large ones (GraphSpec::large) reach a few hundred.
 constexpr std::size_t kMaxNumel = 16;
+constexpr std::size_t kLargeNumel = 256;
+// The graph's output (the last value, or the join of all values nothing else uses) is strided
+// down to this many elements: gradgradcheck perturbs every output element as well.
+constexpr std::size_t kMaxOutput = 256;
+
+// The tolerances every graph is checked at, the op tests' (tests/ops/test_op_gradients.cpp):
+// central differences with step 1e-6, |analytic - numeric| <= 1e-7 + 1e-6 |numeric|. With
+// values kept within 4 in magnitude (Builder::settle) and domains kept 0.1 from poles, the
+// step's truncation error (about 1e-12 times the third derivative) and rounding error (about
+// 1e-10 |f|) stay well inside that.
+tg::GradcheckOptions check_options();
 
 Graph build_graph(const GraphSpec& spec);
-
-// How often each op family was applied across all graphs built so far in this process, and
-// how often a descriptor fell back to a smooth op because its domain condition failed.
-std::map<std::string, std::size_t>& usage_counts();
 
 std::string to_string(const GraphSpec& spec);
 
