@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace tg::optim {
 
@@ -57,7 +58,9 @@ void NonlinearCG::learn(const Update& u) {
 
 void NonlinearCG::direction(const FlatVector& g, FlatVector& d) {
     const std::size_t n = g.size();
-    const std::size_t period = options_.restart_every() > 0 ? options_.restart_every() : n;
+    const std::size_t period = options_.restart_every() > 0
+                                   ? options_.restart_every()
+                                   : std::numeric_limits<std::size_t>::max();
     const double gg = dot(g, g);
     if (has_memory()) {
         const double gg_old = dot(g_old_, g_old_);

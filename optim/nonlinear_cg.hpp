@@ -4,9 +4,12 @@
 //   Polak-Ribiere+      beta = max(0, g.(g - g_old) / g_old.g_old)
 //   Hestenes-Stiefel    beta = g.y / d.y,  y = g - g_old
 // and a strong-Wolfe line search (c2 = 0.1 by default, as CG needs). It restarts with steepest
-// descent every restart_every iterations (0: every n, the number of parameters), when two
-// consecutive gradients are far from orthogonal (Powell: |g.g_old| >= restart_threshold g.g),
-// and whenever the new d is not a descent direction. On a quadratic with exact line searches
+// descent when two consecutive gradients are far from orthogonal (Powell: |g.g_old| >=
+// restart_threshold g.g), whenever the new d is not a descent direction, and, if restart_every
+// is set, every restart_every iterations. There is no periodic restart by default (as in scipy's
+// CG): on a problem with few parameters a restart every n iterations turns CG into steepest
+// descent (every 2 iterations on a 2-variable problem), and Polak-Ribiere+ restarts itself
+// where its beta falls to 0. On a quadratic with exact line searches
 // all three are linear CG.
 
 #include "optim/line_search_optimizer.hpp"
@@ -19,7 +22,7 @@ const char* to_string(CGBeta beta);
 struct NonlinearCGOptions {
     explicit NonlinearCGOptions(CGBeta beta = CGBeta::polak_ribiere_plus) : beta_(beta) {}
     TG_OPTION(CGBeta, beta) = CGBeta::polak_ribiere_plus;
-    TG_OPTION(std::size_t, restart_every) = 0;
+    TG_OPTION(std::size_t, restart_every) = 0;   // 0: no periodic restart
     TG_OPTION(double, restart_threshold) = 0.1;  // Powell's test; 0 turns it off
     TG_OPTION(double, lr) = 1.0;                 // scales the first trial step
     TG_OPTION(LineSearchKind, line_search) = LineSearchKind::strong_wolfe;

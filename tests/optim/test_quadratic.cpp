@@ -143,7 +143,7 @@ TEST_CASE("on an ill-conditioned quadratic, CG, BFGS, L-BFGS and Newton-CG still
         REQUIRE(r.iterations <= 2 * n);
     }
     SECTION(
-        "nonlinear CG (PR+, strong Wolfe c2 = 0.1): restarted every n steps, slower than "
+        "nonlinear CG (PR+, strong Wolfe c2 = 0.1): restarted by Powell's test, slower than "
         "linear CG but far faster than gradient descent") {
         Tensor w = q.zero_start();
         NonlinearCG cg({w},
