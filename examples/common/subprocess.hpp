@@ -53,6 +53,9 @@ inline bool have_program(const std::string& name) {
 struct RunOptions {
     std::string input;           // written to the program's stdin (then closed)
     bool discard_stdout = true;  // stdout to /dev/null (gnuplot may dump a PNG there)
+    // If set, the program's stdout and stderr are read into it instead. The input is written
+    // first: for programs that read all their input before writing much.
+    std::string* output = nullptr;
 };
 
 // Runs argv[0] (found on the PATH) with the arguments argv, waits for it and returns its exit
@@ -66,21 +69,30 @@ inline int run_program(const std::vector<std::string>& argv, const RunOptions& o
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
 
-    int in[2];
-    if (::pipe(in) != 0) return -1;
+    int in[2], out[2] = {-1, -1};
+    if (::pipe2(in, O_CLOEXEC) != 0) return -1;
+    if (options.output && ::pipe2(out, O_CLOEXEC) != 0) {
+        ::close(in[0]);
+        ::close(in[1]);
+        return -1;
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_addclose(&actions, in[0]);
-    posix_spawn_file_actions_addclose(&actions, in[1]);
-    if (options.discard_stdout)
+    if (options.output) {
+        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+    } else if (options.discard_stdout) {
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    }
     pid_t pid = 0;
     const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
+    if (options.output) ::close(out[1]);
     if (spawned != 0) {
         ::close(in[1]);
+        if (options.output) ::close(out[0]);
         return -1;
     }
 
@@ -109,6 +121,17 @@ inline int run_program(const std::vector<std::string>& argv, const RunOptions& o
         sigtimedwait(&pipe_signal, nullptr, &no_wait);
     }
     pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+
+    if (options.output) {
+        char buf[4096];
+        for (;;) {
+            const ssize_t n = ::read(out[0], buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            options.output->append(buf, static_cast<std::size_t>(n));
+        }
+        ::close(out[0]);
+    }
 
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)

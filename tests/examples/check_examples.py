@@ -163,13 +163,17 @@ def train_cnn(s, binary):
     r = s.run(tiny + ["--plot", "", "--out", os.path.join(missing, "m.npz")])
     one_line_error(r, ["--out", "does not exist"], "--out in a missing folder")
 
+    # A newline would end a gnuplot command inside the file name: refused.
+    r = s.run(tiny + ["--out", "", "--plot", "a\n!touch pwned\n.png"])
+    one_line_error(r, ["--plot", "control character"], "--plot with a newline")
+    check(s.no_command_ran(), "--plot with a newline: no command ran", r)
     r = s.run(override(tiny, "--hidden", "99999999999"))
     one_line_error(r, ["--hidden 99999999999", "memory"], "--hidden 99999999999")
     r = s.run(override(tiny, "--channels", "100000,100000"))
     one_line_error(r, ["--channels 100000,100000", "memory"], "--channels 100000,100000")
 
     not_a_number(s, binary, "--lr")
-    r = s.run([binary, "--limit", "-1"])
+    r = s.run(tiny + ["--limit", "-1"])
     check(r.returncode != 0 and b"--limit: -1 is out of range" in r.stderr,
           "--limit -1 is refused (not taken as 2^64 - 1)", r)
     failing_gnuplot(s, tiny + ["--out", "", "--plot", os.path.join(s.root, "c.png")],
