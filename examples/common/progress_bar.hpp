@@ -16,6 +16,12 @@
 
 namespace example {
 
+// Whether a progress bar's line is open on stderr (an error message then starts a new line).
+inline bool& progress_line_open() {
+    static bool open = false;
+    return open;
+}
+
 struct ProgressBarOptions {
     std::string label;                        // first on the line (a method, a variant); "": none
     std::string speed_unit = "ex";            // what the speed counts, per second
@@ -39,6 +45,7 @@ class ProgressBar {
         if (o_.quiet || (done < total_ && !due())) return;
         last_ = Clock::now();
         drawn_ = true;
+        progress_line_open() = true;
         constexpr int kWidth = 20;
         const double fraction = total_ > 0 ? std::clamp(done / total_, 0.0, 1.0) : 1.0;
         std::string bar(static_cast<std::size_t>(kWidth * fraction), '#');
@@ -62,6 +69,7 @@ class ProgressBar {
         else
             std::fprintf(stderr, "\n");
         drawn_ = false;
+        progress_line_open() = false;
     }
 
   private:

@@ -27,7 +27,10 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "common/cli_numbers.hpp"
 #include "common/gnuplot.hpp"
+#include "common/main_guard.hpp"
+#include "common/memory_check.hpp"
 #include "common/output_dir.hpp"
 #include "common/progress_bar.hpp"
 #include "common/running_average.hpp"
@@ -155,10 +158,15 @@ bool check_gradients(const fs::path& out) {
     const fs::path dot = out / "swish_graph.dot";
     tg::write_dot(dot.string(), {loss}, {"Linear, then the user-defined swish op", true});
     std::printf("graph: %s", dot.string().c_str());
-    if (std::system("command -v dot > /dev/null 2>&1") == 0) {
+    if (example::have_program("dot")) {
         const fs::path png = out / "swish_graph.png";
-        const std::string cmd = "dot -Tpng '" + dot.string() + "' -o '" + png.string() + "'";
-        if (std::system(cmd.c_str()) == 0) std::printf(" and %s", png.string().c_str());
+        if (example::run_program({"dot", "-Tpng", dot.string(), "-o", png.string()}) == 0) {
+            std::printf(" and %s", png.string().c_str());
+        } else {
+            std::printf("\n");
+            std::fprintf(stderr, "custom_op: dot failed to render %s\n", dot.string().c_str());
+            ok = false;
+        }
     } else {
         std::printf(" (apt-get install graphviz to render it)");
     }
@@ -205,11 +213,12 @@ double evaluate(nn::Module& net, const nn::data::Dataset& test, double mean, dou
     return static_cast<double>(correct) / static_cast<double>(test.size());
 }
 
-void plot(const fs::path& out, const example::TrainingCurve& curve,
+// Returns false if gnuplot failed.
+bool plot(const fs::path& out, const example::TrainingCurve& curve,
           const std::vector<double>& betas) {
     const fs::path png = out / "custom_op.png";
-    std::string script = "set terminal pngcairo size 1200,450\nset output '" + png.string() +
-                         "'\nset multiplot layout 1,2\n";
+    std::string script = "set terminal pngcairo size 1200,450\nset output " +
+                         example::gnuplot_quote(png.string()) + "\nset multiplot layout 1,2\n";
     script += curve.gnuplot_commands(
         "MLP with the user-defined Swish: running training loss and accuracy");
     script += "$b << EOD\n";
@@ -223,7 +232,9 @@ void plot(const fs::path& out, const example::TrainingCurve& curve,
         "set boxwidth bw\nset style fill solid 0.6\n"
         "plot $b using (bin($1)):(1.0) smooth frequency with boxes notitle\n"
         "unset multiplot\n";
-    if (example::run_gnuplot(script, stdout)) std::printf("plot: %s\n", png.string().c_str());
+    const example::PlotResult result = example::run_gnuplot(script, {png}, stderr);
+    if (result == example::PlotResult::drawn) std::printf("plot: %s\n", png.string().c_str());
+    return result != example::PlotResult::failed;
 }
 
 int train(const Options& o, const fs::path& out) {
@@ -279,8 +290,7 @@ int train(const Options& o, const fs::path& out) {
     std::printf("learned beta: mean %.3f, min %.3f, max %.3f (all started at 1)\n", bmean,
                 *std::min_element(betas.begin(), betas.end()),
                 *std::max_element(betas.begin(), betas.end()));
-    plot(out, curve, betas);
-    return 0;
+    return plot(out, curve, betas) ? 0 : 1;
 }
 
 }  // namespace
@@ -294,35 +304,39 @@ int main(int argc, char** argv) {
                    "t10k alone will do)")
         ->capture_default_str();
     app.add_option("--out", o.out, "Directory for the graph and the plot")->capture_default_str();
-    app.add_option("--epochs", o.epochs, "Passes over the training set")
-        ->check(CLI::PositiveNumber)
+    example::add_number(app, "--epochs", o.epochs, "Passes over the training set",
+                        example::positive())
         ->capture_default_str();
-    app.add_option("--batch", o.batch, "Mini-batch size")
-        ->check(CLI::PositiveNumber)
+    example::add_number(app, "--batch", o.batch, "Mini-batch size", example::positive())
         ->capture_default_str();
-    app.add_option("--lr", o.lr, "Adam's learning rate")
-        ->check(CLI::PositiveNumber)
+    example::add_number(app, "--lr", o.lr, "Adam's learning rate", example::positive())
         ->capture_default_str();
-    app.add_option("--hidden", o.hidden, "Hidden units")
-        ->check(CLI::PositiveNumber)
+    example::add_number(app, "--hidden", o.hidden, "Hidden units", example::positive())
         ->capture_default_str();
-    app.add_option("--train-size", o.train_size, "Training examples at most")
-        ->check(CLI::PositiveNumber)
+    example::add_number(app, "--train-size", o.train_size, "Training examples at most",
+                        example::positive())
         ->capture_default_str();
-    app.add_option("--seed", o.seed, "Seed of the parameters and the shuffling")
+    example::add_number(app, "--seed", o.seed, "Seed of the parameters and the shuffling")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
-    try {
+    const std::string sizes = "--hidden " + std::to_string(o.hidden) + " --batch " +
+                              std::to_string(o.batch) + " --train-size " +
+                              std::to_string(o.train_size);
+    return example::guarded_main("custom_op", sizes, [&] {
         tg::set_num_threads(1);
+        // The MLP's float32 parameters with their gradients and Adam's two moments, and the
+        // training images held in memory.
+        const double h = double(o.hidden);
+        const double parameters = 784 * h + h + h + h * 10 + 10;
+        example::check_fits_in_memory(
+            "the model with " + sizes,
+            4 * (4 * parameters + double(o.train_size) * 784 + 3 * double(o.batch) * h));
         const fs::path out(o.out);
-        fs::create_directories(out);
+        example::prepare_output_dir("--out", out);
         if (!check_gradients(out)) {
             std::fprintf(stderr, "custom_op: a gradient check failed\n");
             return 1;
         }
         return train(o, out);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "custom_op: %s\n", e.what());
-        return 1;
-    }
+    });
 }

@@ -37,6 +37,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/cli_numbers.hpp"
+#include "common/main_guard.hpp"
 #include "tapegrad.hpp"
 
 namespace {
@@ -178,17 +180,12 @@ int main(int argc, char** argv) {
     std::size_t batch = 4;
     CLI::App app{"gradcheck and gradgradcheck over the parameters of a small custom model"};
     app.add_flag("--fast", fast, "Check one random projection of each Jacobian");
-    app.add_option("--seed", seed, "Seed of the parameters, the data and the projections")
+    example::add_number(app, "--seed", seed, "Seed of the parameters, the data and the projections")
         ->capture_default_str();
-    app.add_option("--batch", batch, "Images in the batch")
-        ->capture_default_str()
-        ->check(CLI::Range(2, 64));
+    example::add_number(app, "--batch", batch, "Images in the batch", example::between(2, 64))
+        ->capture_default_str();
     app.add_flag("--no-input", no_input, "Check the parameters only, not the input images");
     CLI11_PARSE(app, argc, argv);
-    try {
-        return run(fast, seed, batch, !no_input);
-    } catch (const tg::Error& e) {
-        std::cerr << "gradcheck_model: " << e.what() << "\n";
-        return 1;
-    }
+    return example::guarded_main("gradcheck_model", "--batch " + std::to_string(batch),
+                                 [&] { return run(fast, seed, batch, !no_input); });
 }

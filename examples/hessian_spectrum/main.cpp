@@ -35,6 +35,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "common/cli_numbers.hpp"
+#include "common/main_guard.hpp"
+#include "common/memory_check.hpp"
 #include "common/output_dir.hpp"
 #include "common/progress_bar.hpp"
 #include "common/running_average.hpp"
@@ -364,9 +367,21 @@ void write_summary(const fs::path& dir, const std::vector<Report>& reports) {
     }
 }
 
+// Refuses sizes that cannot fit in memory, before any work: the float32 parameters of the MLP
+// with their gradients, momentum and the Lanczos vectors, and the activations of the Hessian
+// batches kept for the Hessian-vector products.
+void check_memory(const Options& o, const std::string& sizes) {
+    const double h = double(o.hidden);
+    const double parameters = 784 * h + h + h * h + h + h * 10 + 10 + 4 * h;
+    const double vectors = double(o.lanczos_iter) + double(o.top_k) + 4;
+    const double examples = double(o.hessian_batches) * double(o.hessian_batch_size);
+    example::check_fits_in_memory(
+        "the model with " + sizes,
+        4 * (parameters * (3 + vectors) + examples * (784 + 8 * h) + double(o.train_size) * 784));
+}
+
 int run(const Options& o) {
     const fs::path dir(o.out);
-    fs::create_directories(dir);
     const auto [train_set, test_set] = load(o);
     const auto [mean, stddev] = train_set.pixel_mean_std();
     const std::size_t hessian_examples = o.hessian_batches * o.hessian_batch_size;
@@ -412,11 +427,12 @@ int run(const Options& o) {
     }
     write_summary(dir, reports);
     std::printf("\nCSV files (densities, surfaces, summary.csv) are in %s\n", dir.string().c_str());
-    if (example::plot(dir, example::gnuplot_script(dir, panels))) {
+    const example::PlotResult plotted = example::plot(dir, example::gnuplot_script(dir, panels));
+    if (plotted == example::PlotResult::drawn) {
         std::printf("plots: %s and %s\n", (dir / "density.png").string().c_str(),
                     (dir / "surface.png").string().c_str());
     }
-    return 0;
+    return plotted == example::PlotResult::failed ? 1 : 0;
 }
 
 }  // namespace
@@ -431,72 +447,49 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--out", o.out, "Directory for the CSV files and the PNG plots")
         ->capture_default_str();
-    app.add_option("--epochs", o.epochs, "Training epochs per model")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--batch", o.batch, "Training mini-batch size")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--lr", o.lr, "SGD learning rate")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--momentum", o.momentum, "SGD momentum")
-        ->check(CLI::Range(0.0, 1.0))
-        ->capture_default_str();
-    app.add_option("--weight-decay", o.weight_decay, "L2 weight decay mu of the L2 models")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--hidden", o.hidden, "Units per hidden layer")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--train-size", o.train_size, "Training examples at most")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--hessian-batches", o.hessian_batches, "Batches the Hessian averages over")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--hessian-batch-size", o.hessian_batch_size, "Examples per Hessian batch")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--top-k", o.top_k, "Top eigenpairs to find")
-        ->check(CLI::Range(2, 50))
-        ->capture_default_str();
-    app.add_option("--tolerance", o.tolerance, "Relative tolerance of the eigen-solvers")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--lanczos-iter", o.lanczos_iter, "Lanczos steps at most")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--power-iter", o.power_iter, "Power iterations per eigenpair at most")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--trace-samples", o.trace_samples, "Hutchinson samples at most")
-        ->check(CLI::Range(10, 100000))
-        ->capture_default_str();
-    app.add_option("--slq-vectors", o.slq_vectors, "SLQ starting vectors")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--slq-steps", o.slq_steps, "Lanczos steps per SLQ vector")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--sigma", o.sigma, "Density broadening, as a fraction of the spectrum's width")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--grid", o.grid, "Loss-surface grid points per axis")
-        ->check(CLI::Range(3, 201))
-        ->capture_default_str();
-    app.add_option("--radius", o.radius,
-                   "Loss surface over [-r, r]^2 in parameter space (0: 2 / sqrt(lambda_max))")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    app.add_option("--seed", o.seed, "Seed of the weights, the shuffling and the random vectors")
-        ->capture_default_str();
+    auto number = [&](const std::string& name, auto& value, const std::string& description,
+                      const example::Bounds& bounds) {
+        example::add_number(app, name, value, description, bounds)->capture_default_str();
+    };
+    number("--epochs", o.epochs, "Training epochs per model", example::positive());
+    number("--batch", o.batch, "Training mini-batch size", example::positive());
+    number("--lr", o.lr, "SGD learning rate", example::positive());
+    number("--momentum", o.momentum, "SGD momentum", example::between(0.0, 1.0));
+    number("--weight-decay", o.weight_decay, "L2 weight decay mu of the L2 models",
+           example::positive());
+    number("--hidden", o.hidden, "Units per hidden layer", example::positive());
+    number("--train-size", o.train_size, "Training examples at most", example::positive());
+    number("--hessian-batches", o.hessian_batches, "Batches the Hessian averages over",
+           example::positive());
+    number("--hessian-batch-size", o.hessian_batch_size, "Examples per Hessian batch",
+           example::positive());
+    number("--top-k", o.top_k, "Top eigenpairs to find", example::between(2, 50));
+    number("--tolerance", o.tolerance, "Relative tolerance of the eigen-solvers",
+           example::positive());
+    number("--lanczos-iter", o.lanczos_iter, "Lanczos steps at most", example::positive());
+    number("--power-iter", o.power_iter, "Power iterations per eigenpair at most",
+           example::positive());
+    number("--trace-samples", o.trace_samples, "Hutchinson samples at most",
+           example::between(10, 100000));
+    number("--slq-vectors", o.slq_vectors, "SLQ starting vectors", example::positive());
+    number("--slq-steps", o.slq_steps, "Lanczos steps per SLQ vector", example::positive());
+    number("--sigma", o.sigma, "Density broadening, as a fraction of the spectrum's width",
+           example::positive());
+    number("--grid", o.grid, "Loss-surface grid points per axis", example::between(3, 201));
+    number("--radius", o.radius,
+           "Loss surface over [-r, r]^2 in parameter space (0: 2 / sqrt(lambda_max))",
+           example::non_negative());
+    number("--seed", o.seed, "Seed of the weights, the shuffling and the random vectors",
+           example::any_number());
     CLI11_PARSE(app, argc, argv);
-    try {
+    const std::string sizes =
+        "--hidden " + std::to_string(o.hidden) + " --train-size " + std::to_string(o.train_size) +
+        " --hessian-batches " + std::to_string(o.hessian_batches) + " --hessian-batch-size " +
+        std::to_string(o.hessian_batch_size) + " --lanczos-iter " + std::to_string(o.lanczos_iter);
+    return example::guarded_main("hessian_spectrum", sizes, [&] {
         tg::set_num_threads(1);
+        check_memory(o, sizes);
+        example::prepare_output_dir("--out", o.out);
         return run(o);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "hessian_spectrum: %s\n", e.what());
-        return 1;
-    }
+    });
 }

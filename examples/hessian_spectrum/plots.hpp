@@ -47,7 +47,7 @@ inline void write_surface_csv(const fs::path& dir, const std::string& tag,
 inline std::string gnuplot_script(const fs::path& dir, const std::vector<Panel>& panels) {
     std::string s = "set datafile separator ','\nset terminal pngcairo size 1300,1000\n";
     // Densities, on a log scale (most eigenvalues crowd near zero; the outliers are rare).
-    s += "set output '" + (dir / "density.png").string() + "'\n";
+    s += "set output " + gnuplot_quote((dir / "density.png").string()) + "\n";
     s += "set multiplot layout 2,2 title 'Hessian eigenvalue density (stochastic Lanczos "
          "quadrature); dashed: top eigenvalues by Lanczos'\n";
     s += "set logscale y\nset yrange [1e-6:*]\nset format y '10^{%L}'\nset grid\n"
@@ -63,13 +63,13 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<Panel>&
         }
         char title[200];
         std::snprintf(title, sizeof title, "%s (sigma %.3g)", p.title.c_str(), p.sigma);
-        s += "set title '" + std::string(title) + "'\n";
-        s += "plot '" + (dir / ("density_" + p.tag + ".csv")).string() +
-             "' using 1:2 with lines lw 2 notitle\n";
+        s += "set title " + gnuplot_quote(title) + "\n";
+        s += "plot " + gnuplot_quote((dir / ("density_" + p.tag + ".csv")).string()) +
+             " using 1:2 with lines lw 2 notitle\n";
     }
     s += "unset multiplot\nunset arrow\nunset logscale y\nset yrange [*:*]\nset format y\n";
     // Loss surfaces: colour map with contour lines.
-    s += "set output '" + (dir / "surface.png").string() + "'\n";
+    s += "set output " + gnuplot_quote((dir / "surface.png").string()) + "\n";
     s += "set multiplot layout 2,2 title 'log10 of the loss along the top two Hessian "
          "eigenvectors: L(theta + alpha v1 + beta v2), theta at the centre'\n";
     s += "set view map\nset pm3d at b interpolate 4,4\nset contour base\n"
@@ -80,23 +80,23 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<Panel>&
         char title[200];
         std::snprintf(title, sizeof title, "%s (loss %.4f at the centre)", p.title.c_str(),
                       p.center_loss);
-        s += "set title '" + std::string(title) + "'\n";
+        s += "set title " + gnuplot_quote(title) + "\n";
         char range[120];
         std::snprintf(range, sizeof range, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n",
                       -p.radius, p.radius, -p.radius, p.radius);
         s += range;
-        s += "splot '" + (dir / ("surface_" + p.tag + ".csv")).string() +
-             "' using 1:2:(log10($3)) with pm3d, '' using 1:2:(log10($3)) with lines "
+        s += "splot " + gnuplot_quote((dir / ("surface_" + p.tag + ".csv")).string()) +
+             " using 1:2:(log10($3)) with pm3d, '' using 1:2:(log10($3)) with lines "
              "nosurface lc 'black'\n";
     }
     s += "unset multiplot\n";
     return s;
 }
 
-// Writes the script next to the CSV files and runs gnuplot on it. Returns whether the PNGs were
-// made.
-inline bool plot(const fs::path& dir, const std::string& script) {
-    return run_gnuplot_file(dir / "hessian_spectrum.gp", script, stdout);
+// Writes the script next to the CSV files and runs gnuplot on it.
+inline PlotResult plot(const fs::path& dir, const std::string& script) {
+    return run_gnuplot_file(dir / "hessian_spectrum.gp", script,
+                            {dir / "density.png", dir / "surface.png"}, stderr);
 }
 
 }  // namespace example

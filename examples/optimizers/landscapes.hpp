@@ -299,8 +299,8 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<Landsca
     std::string s = "set datafile separator comma\n";
     for (const auto& l : ls)
         s += fmt::format("$start_{} << EOD\n{},{}\nEOD\n", l.name, l.start[0], l.start[1]);
-    s += fmt::format("set terminal pngcairo size 1500,700 font 'Sans,10'\nset output '{}'\n",
-                     (dir / "optimizers.png").string());
+    s += fmt::format("set terminal pngcairo size 1500,700 font 'Sans,10'\nset output {}\n",
+                     gnuplot_quote((dir / "optimizers.png").string()));
     s += fmt::format(
         "set multiplot layout 1,{}\nset view map\nset contour base\nunset clabel\n"
         "set isosamples 300,300\n"
@@ -309,19 +309,19 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<Landsca
     for (std::size_t i = 0; i < ls.size(); ++i) {
         const auto& l = ls[i];
         s += fmt::format(
-            "f(x,y) = {}\nset cntrparam levels discrete {}\nset title '{}'\n"
+            "f(x,y) = {}\nset cntrparam levels discrete {}\nset title {}\n"
             "set xrange [{}:{}]\nset yrange [{}:{}]\nset key {} box opaque\n",
-            l.gnuplot_f, l.contour_levels, l.title, l.range[0], l.range[1], l.range[2], l.range[3],
-            l.key);
+            l.gnuplot_f, l.contour_levels, gnuplot_quote(l.title), l.range[0], l.range[1],
+            l.range[2], l.range[3], l.key);
         s += "splot f(x,y) nosurface lc rgb '#c8c8c8' notitle";
         std::size_t c = 0;
         for (const auto& r : runs[i]) {
             if (!r.plotted) continue;
             s += fmt::format(
-                ", '{}' using 2:3:(0) skip 1 nocontours with linespoints lw 1.5 pt 7 ps 0.35 "
-                "lc rgb '{}' title '{} ({} it.)'",
-                (dir / file_name(l, r)).string(), colours[c++ % colours.size()], r.method,
-                r.counters.iterations);
+                ", {} using 2:3:(0) skip 1 nocontours with linespoints lw 1.5 pt 7 ps 0.35 "
+                "lc rgb '{}' title {}",
+                gnuplot_quote((dir / file_name(l, r)).string()), colours[c++ % colours.size()],
+                gnuplot_quote(fmt::format("{} ({} it.)", r.method, r.counters.iterations)));
         }
         s += fmt::format(
             ", $start_{} using 1:2:(0) nocontours with points pt 6 ps 2.5 lw 2 "
@@ -330,19 +330,18 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<Landsca
     }
     s += "unset multiplot\nunset contour\nunset view\n";
     s += fmt::format(
-        "set output '{}'\nset multiplot layout 1,{}\nset logscale xy\nset format y '%.0e'\n"
+        "set output {}\nset multiplot layout 1,{}\nset logscale xy\nset format y '%.0e'\n"
         "set xlabel 'iteration + 1'\nset ylabel 'loss - minimum'\nset key top right\n"
         "set xrange [1:*]\nset yrange [1e-20:*]\n",
-        (dir / "optimizers_loss.png").string(), ls.size());
+        gnuplot_quote((dir / "optimizers_loss.png").string()), ls.size());
     for (std::size_t i = 0; i < ls.size(); ++i) {
         const auto& l = ls[i];
-        s += fmt::format("set title '{}'\nplot ", l.title);
+        s += fmt::format("set title {}\nplot ", gnuplot_quote(l.title));
         std::size_t c = 0;
         for (const auto& r : runs[i]) {
-            s +=
-                fmt::format("{}'{}' using ($1+1):4 skip 1 with lines lw 1.5 lc rgb '{}' title '{}'",
-                            c == 0 ? "" : ", ", (dir / file_name(l, r)).string(),
-                            colours[c % colours.size()], r.method);
+            s += fmt::format("{}{} using ($1+1):4 skip 1 with lines lw 1.5 lc rgb '{}' title {}",
+                             c == 0 ? "" : ", ", gnuplot_quote((dir / file_name(l, r)).string()),
+                             colours[c % colours.size()], gnuplot_quote(r.method));
             ++c;
         }
         s += "\n";
@@ -353,8 +352,9 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<Landsca
 
 // Writes the script next to the CSV files and runs gnuplot on it. Returns whether the PNGs
 // were made.
-inline bool plot(const fs::path& dir, const std::string& script) {
-    return run_gnuplot_file(dir / "optimizers.gp", script, stdout);
+inline PlotResult plot(const fs::path& dir, const std::string& script) {
+    return run_gnuplot_file(dir / "optimizers.gp", script,
+                            {dir / "optimizers.png", dir / "optimizers_loss.png"}, stderr);
 }
 
 }  // namespace example

@@ -22,6 +22,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/cli_numbers.hpp"
+#include "common/main_guard.hpp"
 #include "common/output_dir.hpp"
 #include "landscapes.hpp"
 #include "mnist_training.hpp"
@@ -34,11 +36,11 @@ int main(int argc, char** argv) {
     example::Settings settings;
     app.add_option("--out", out, "Output directory for CSV files and PNG plots")
         ->capture_default_str();
-    app.add_option("--condition", condition, "Condition number of the quadratic")
-        ->check(CLI::Range(1.0, 1e6))
+    example::add_number(app, "--condition", condition, "Condition number of the quadratic",
+                        example::between(1.0, 1e6))
         ->capture_default_str();
-    app.add_option("--tolerance", settings.tolerance, "Stop at this gradient norm")
-        ->check(CLI::PositiveNumber)
+    example::add_number(app, "--tolerance", settings.tolerance, "Stop at this gradient norm",
+                        example::positive())
         ->capture_default_str();
     app.add_flag("--no-plot", no_plot, "Write the CSV files and the gnuplot script only");
     std::string part = "all";
@@ -53,35 +55,33 @@ int main(int argc, char** argv) {
                   "MNIST-format directory ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]); "
                   "the default is the Debian package dataset-fashion-mnist")
         ->capture_default_str();
-    g->add_option("--train", mnist.train, "Training examples (the objective is the mean loss)")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--train", mnist.train,
+                        "Training examples (the objective is the mean loss)", example::positive())
         ->capture_default_str();
-    g->add_option("--test", mnist.test, "Held-out examples for the test accuracy")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--test", mnist.test, "Held-out examples for the test accuracy",
+                        example::positive())
         ->capture_default_str();
-    g->add_option("--budget", mnist.budget, "Work per method, in gradient-equivalents")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--budget", mnist.budget, "Work per method, in gradient-equivalents",
+                        example::positive())
         ->capture_default_str();
-    g->add_option("--hidden", mnist.hidden, "Hidden layer sizes (sigmoid)")
+    example::add_number(*g, "--hidden", mnist.hidden, "Hidden layer sizes (sigmoid)",
+                        example::positive())
         ->delimiter(',')
         ->capture_default_str();
     g->add_option("--dtype", dtype, "Element type")
         ->check(CLI::IsMember({"f32", "f64"}))
         ->capture_default_str();
-    g->add_option("--batch", mnist.batch, "Mini-batch size of SGD and Adam")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--batch", mnist.batch, "Mini-batch size of SGD and Adam",
+                        example::positive())
         ->capture_default_str();
-    g->add_option("--sgd-lr", mnist.sgd_lr, "SGD's learning rate")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--sgd-lr", mnist.sgd_lr, "SGD's learning rate", example::positive())
         ->capture_default_str();
-    g->add_option("--momentum", mnist.momentum, "SGD's momentum")
-        ->check(CLI::Range(0.0, 0.999))
+    example::add_number(*g, "--momentum", mnist.momentum, "SGD's momentum",
+                        example::between(0.0, 0.999))
         ->capture_default_str();
-    g->add_option("--adam-lr", mnist.adam_lr, "Adam's learning rate")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--adam-lr", mnist.adam_lr, "Adam's learning rate", example::positive())
         ->capture_default_str();
-    g->add_option("--history", mnist.history, "L-BFGS's history")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--history", mnist.history, "L-BFGS's history", example::positive())
         ->capture_default_str();
     g->add_option("--curvature", curvature, "Newton-CG's products")
         ->check(CLI::IsMember({"gauss-newton", "hessian"}))
@@ -89,30 +89,31 @@ int main(int argc, char** argv) {
     g->add_option("--globalization", globalization, "Newton-CG's globalization")
         ->check(CLI::IsMember({"damping", "trust-region", "line-search"}))
         ->capture_default_str();
-    g->add_option("--cg-iter", mnist.cg_iter, "Newton-CG's inner CG iterations, at most")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--cg-iter", mnist.cg_iter, "Newton-CG's inner CG iterations, at most",
+                        example::positive())
         ->capture_default_str();
-    g->add_option("--damping", mnist.damping, "Newton-CG's first Levenberg-Marquardt damping")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--damping", mnist.damping,
+                        "Newton-CG's first Levenberg-Marquardt damping", example::positive())
         ->capture_default_str();
-    g->add_option("--forcing", mnist.forcing,
-                  "Newton-CG's inner CG stops at this relative residual (0: min(0.5, sqrt |g|))")
-        ->check(CLI::Range(0.0, 0.999))
+    example::add_number(
+        *g, "--forcing", mnist.forcing,
+        "Newton-CG's inner CG stops at this relative residual (0: min(0.5, sqrt |g|))",
+        example::between(0.0, 0.999))
         ->capture_default_str();
     g->add_option("--methods", mnist.methods, "Which methods to run, in order")
         ->delimiter(',')
         ->check(CLI::IsMember({"sgd", "adam", "lbfgs", "newton-cg"}))
         ->capture_default_str();
-    g->add_option("--max-iter-per-call", mnist.max_iter_per_call,
-                  "Iterations per step() call of L-BFGS and Newton-CG, at most")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--max-iter-per-call", mnist.max_iter_per_call,
+                        "Iterations per step() call of L-BFGS and Newton-CG, at most",
+                        example::positive())
         ->capture_default_str();
     g->add_flag("--measured-costs", mnist.measured_costs,
                 "Count work with the measured costs instead of the fixed definition");
-    g->add_option("--seed", mnist.seed, "Seed of the initial parameters and the mini-batches")
+    example::add_number(*g, "--seed", mnist.seed,
+                        "Seed of the initial parameters and the mini-batches")
         ->capture_default_str();
-    g->add_option("--threads", threads, "Threads for BLAS")
-        ->check(CLI::PositiveNumber)
+    example::add_number(*g, "--threads", threads, "Threads for BLAS", example::positive())
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     mnist.dtype = dtype == "f32" ? tg::kFloat32 : tg::kFloat64;
@@ -122,10 +123,17 @@ int main(int argc, char** argv) {
                               ? tg::optim::NewtonCGGlobalization::trust_region
                               : tg::optim::NewtonCGGlobalization::line_search;
 
-    try {
+    std::string hidden;
+    for (std::size_t h : mnist.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
+    const std::string sizes = "--hidden " + hidden + " --train " + std::to_string(mnist.train) +
+                              " --test " + std::to_string(mnist.test) + " --history " +
+                              std::to_string(mnist.history);
+    return example::guarded_main("optimizers", sizes, [&] {
         const std::filesystem::path dir(out);
-        std::filesystem::create_directories(dir);
+        if (part != "landscapes") example::mnist::check_fits_in_memory(mnist, sizes);
+        example::prepare_output_dir("--out", dir);
         tg::set_num_threads(1);
+        int status = 0;
 
         if (part != "mnist") {
             const std::vector<example::Landscape> landscapes{
@@ -148,19 +156,19 @@ int main(int argc, char** argv) {
                 "\nTrajectories (CSV: iteration,x,y,loss) and the gnuplot script are in %s\n",
                 dir.string().c_str());
             if (no_plot) {
-                std::ofstream(dir / "optimizers.gp") << script;
-            } else if (example::plot(dir, script)) {
-                std::printf("Plots: %s and %s\n", (dir / "optimizers.png").string().c_str(),
-                            (dir / "optimizers_loss.png").string().c_str());
+                example::write_text(dir / "optimizers.gp", script);
+            } else {
+                const example::PlotResult plotted = example::plot(dir, script);
+                if (plotted == example::PlotResult::drawn)
+                    std::printf("Plots: %s and %s\n", (dir / "optimizers.png").string().c_str(),
+                                (dir / "optimizers_loss.png").string().c_str());
+                if (plotted == example::PlotResult::failed) status = 1;
             }
         }
         if (part != "landscapes") {
             tg::set_num_threads(threads);
-            if (!example::mnist::run(mnist, dir, !no_plot)) return 1;
+            if (!example::mnist::run(mnist, dir, !no_plot)) status = 1;
         }
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "optimizers: %s\n", e.what());
-        return 1;
-    }
-    return 0;
+        return status;
+    });
 }

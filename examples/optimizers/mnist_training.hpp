@@ -43,6 +43,8 @@
 #include <fmt/format.h>
 
 #include "common/gnuplot.hpp"
+#include "common/memory_check.hpp"
+#include "common/output_dir.hpp"
 #include "common/progress_bar.hpp"
 #include "tapegrad.hpp"
 
@@ -634,10 +636,12 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<MethodR
     const std::vector<std::string> colours{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
     std::string g = "set datafile separator comma\n";
     g += fmt::format(
-        "set terminal pngcairo size 1500,600 font 'Sans,10'\nset output '{}'\n"
-        "set multiplot layout 1,2 title '{} network on {} training examples of {}'\n"
+        "set terminal pngcairo size 1500,600 font 'Sans,10'\nset output {}\n"
+        "set multiplot layout 1,2 title {}\n"
         "set logscale y\nset ylabel 'training loss (cross-entropy)'\nset grid\nset key top right\n",
-        (dir / "optimizers_mnist.png").string(), layer_sizes(s), s.train, data_name);
+        gnuplot_quote((dir / "optimizers_mnist.png").string()),
+        gnuplot_quote(fmt::format("{} network on {} training examples of {}", layer_sizes(s),
+                                  s.train, data_name)));
     for (int panel = 0; panel < 2; ++panel) {
         g += panel == 0 ? "set xlabel 'wall time (s)'\nset title 'loss against wall time'\nplot "
                         : "set xlabel 'gradient-equivalents'\n"
@@ -645,10 +649,10 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<MethodR
                           "training subset)'\nplot ";
         for (std::size_t i = 0; i < runs.size(); ++i) {
             g += fmt::format(
-                "{}'{}' using {}:3 skip 1 with linespoints lw 1.5 pt 7 ps 0.4 lc rgb "
-                "'{}' title '{}'",
-                i == 0 ? "" : ", ", (dir / csv_name(runs[i])).string(), panel == 0 ? 1 : 2,
-                colours[i % colours.size()], runs[i].name);
+                "{}{} using {}:3 skip 1 with linespoints lw 1.5 pt 7 ps 0.4 lc rgb "
+                "'{}' title {}",
+                i == 0 ? "" : ", ", gnuplot_quote((dir / csv_name(runs[i])).string()),
+                panel == 0 ? 1 : 2, colours[i % colours.size()], gnuplot_quote(runs[i].name));
         }
         g += "\n";
     }
@@ -658,11 +662,31 @@ inline std::string gnuplot_script(const fs::path& dir, const std::vector<MethodR
 
 // Writes the script next to the CSV files and runs gnuplot on it. Returns whether the PNG was
 // made.
-inline bool plot(const fs::path& dir, const std::string& script) {
-    return run_gnuplot_file(dir / "optimizers_mnist.gp", script, stdout);
+inline PlotResult plot(const fs::path& dir, const std::string& script) {
+    return run_gnuplot_file(dir / "optimizers_mnist.gp", script, {dir / "optimizers_mnist.png"},
+                            stderr);
 }
 
-// The whole of part 2. Returns false if a method met a NaN or Inf.
+// Refuses sizes that cannot fit in memory, before any work: the data as whole tensors, the
+// parameters with their gradients, optimizer states and L-BFGS's history, and the activations of
+// a full-batch pass. `sizes` names the flags in the message.
+inline void check_fits_in_memory(const Settings& s, const std::string& sizes) {
+    double parameters = 0, in = 28 * 28, units = 0;
+    for (std::size_t h : s.hidden) {
+        parameters += in * double(h) + double(h);
+        units += double(h);
+        in = double(h);
+    }
+    parameters += in * 10 + 10;
+    const double element = s.dtype == tg::kFloat32 ? 4 : 8;
+    const double examples = double(s.train) + double(s.test);
+    example::check_fits_in_memory(
+        "the model and data with " + sizes,
+        element * (parameters * (4 + 2 * double(s.history)) + examples * (28 * 28 + 10) +
+                   double(s.train) * 3 * (units + 10)));
+}
+
+// The whole of part 2. Returns false if a method met a NaN or Inf, or gnuplot failed.
 inline bool run(const Settings& s, const fs::path& dir, bool draw) {
     std::string names;
     for (const auto& m : s.methods) names += (names.empty() ? "" : ", ") + m;
@@ -693,12 +717,15 @@ inline bool run(const Settings& s, const fs::path& dir, bool draw) {
     const std::string script = gnuplot_script(dir, runs, s, data_dir.filename().string());
     std::printf("\nLoss curves (CSV: seconds,gradient_equivalents,loss) are in %s\n",
                 dir.string().c_str());
-    if (!draw) {
-        std::ofstream(dir / "optimizers_mnist.gp") << script;
-    } else if (plot(dir, script)) {
-        std::printf("Plot: %s\n", (dir / "optimizers_mnist.png").string().c_str());
-    }
     bool ok = true;
+    if (!draw) {
+        write_text(dir / "optimizers_mnist.gp", script);
+    } else {
+        const PlotResult plotted = plot(dir, script);
+        if (plotted == PlotResult::drawn)
+            std::printf("Plot: %s\n", (dir / "optimizers_mnist.png").string().c_str());
+        ok = plotted != PlotResult::failed;
+    }
     for (const auto& r : runs)
         ok = ok && r.status != optim::Status::non_finite && std::isfinite(r.train_loss);
     return ok;

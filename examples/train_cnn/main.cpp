@@ -31,7 +31,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/cli_numbers.hpp"
 #include "common/gnuplot.hpp"
+#include "common/main_guard.hpp"
+#include "common/memory_check.hpp"
+#include "common/output_dir.hpp"
 #include "common/progress_bar.hpp"
 #include "common/running_average.hpp"
 #include "common/stopwatch.hpp"
@@ -137,14 +141,33 @@ double evaluate(nn::Module& net, const nn::data::Dataset& test,
     return correct / seen;
 }
 
-// The training curve as a PNG through gnuplot.
-void plot_curve(const example::TrainingCurve& curve, const std::string& path, bool quiet) {
-    if (path.empty() || curve.empty()) return;
+// The training curve as a PNG through gnuplot. Returns false if gnuplot failed.
+bool plot_curve(const example::TrainingCurve& curve, const std::string& path, bool quiet) {
+    if (path.empty() || curve.empty()) return true;
     const std::string script =
-        "set terminal pngcairo size 900,500\nset output '" + path + "'\n" +
+        "set terminal pngcairo size 900,500\nset output " + example::gnuplot_quote(path) + "\n" +
         curve.gnuplot_commands("train\\_cnn: running training loss and accuracy");
-    if (example::run_gnuplot(script, quiet ? nullptr : stderr) && !quiet)
+    const example::PlotResult result = example::run_gnuplot(script, {path}, stderr);
+    if (result == example::PlotResult::drawn && !quiet)
         std::cerr << "training curve: " << path << "\n";
+    return result != example::PlotResult::failed;
+}
+
+// What can be checked before a long run: that the model and the plot can be written where
+// --out and --plot say, and that the sizes given fit in memory.
+void check_before_training(const Options& o, const std::string& sizes) {
+    if (!o.out.empty()) example::check_output_file("--out", o.out);
+    if (!o.plot.empty()) example::check_output_file("--plot", o.plot);
+    // Parameters (float32) of the network make_cnn builds, each with its gradient and Adam's
+    // two moments (SGD keeps one).
+    const double c1 = double(o.channels[0]), c2 = double(o.channels[1]), h = double(o.hidden);
+    const double features = c2 * 16;
+    const double parameters = c1 * 25 + c1 + 2 * c1 + c2 * c1 * 25 + c2 + 2 * c2 +
+                              (h > 0 ? features * h + h + h * 10 + 10 : features * 10 + 10);
+    // One batch's activations: the first convolution's output [batch, c1, 24, 24] and what the
+    // layers after it keep for the backward pass, a few times that.
+    const double activations = double(o.batch) * (4 * c1 * 24 * 24 + 4 * c2 * 8 * 8 + 2 * h);
+    example::check_fits_in_memory("the run with " + sizes, 4 * (4 * parameters + activations));
 }
 
 // The distributed timings as JSON fields (empty for one process): the gradient all-reduce's time
@@ -267,7 +290,7 @@ int run(const Options& o, DataParallel& dp) {
 
     if (!dp.is_root()) return 0;  // rank 0 saves, plots and reports
     if (!o.out.empty()) nn::save(*net, o.out);
-    plot_curve(curve, o.plot, quiet);
+    const bool plotted = plot_curve(curve, o.plot, quiet);
 
     if (o.json) {
         std::printf(
@@ -292,7 +315,7 @@ int run(const Options& o, DataParallel& dp) {
         }
         if (!o.out.empty()) std::printf("model saved to %s\n", o.out.c_str());
     }
-    return 0;
+    return plotted ? 0 : 1;
 }
 
 }  // namespace
@@ -303,40 +326,42 @@ int main(int argc, char** argv) {
     app.add_option("--data", o.data,
                    "Directory of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")
         ->capture_default_str();
-    app.add_option("--epochs", o.epochs, "Passes over the training set")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--batch", o.batch, "Mini-batch size")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+    example::add_number(app, "--epochs", o.epochs, "Passes over the training set",
+                        example::positive())
+        ->capture_default_str();
+    example::add_number(app, "--batch", o.batch, "Mini-batch size", example::positive())
+        ->capture_default_str();
     app.add_option("--optimizer", o.optimizer, "adam, or sgd (with momentum)")
         ->capture_default_str()
         ->check(CLI::IsMember({"adam", "sgd"}));
-    auto* lr =
-        app.add_option("--lr", o.lr, "Learning rate (default: 0.005 with adam, 0.05 with sgd)")
-            ->check(CLI::PositiveNumber);
-    app.add_option("--momentum", o.momentum, "SGD's momentum, or Adam's beta1")
-        ->capture_default_str()
-        ->check(CLI::Range(0.0, 1.0));
-    app.add_option("--seed", o.seed, "Seed for the parameters and the shuffling")
+    auto* lr = example::add_number(app, "--lr", o.lr,
+                                   "Learning rate (default: 0.005 with adam, 0.05 with sgd)",
+                                   example::above_up_to(0, 1e6));
+    example::add_number(app, "--momentum", o.momentum, "SGD's momentum, or Adam's beta1",
+                        example::between(0.0, 1.0))
         ->capture_default_str();
-    app.add_option("--threads", o.threads, "Threads for BLAS")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+    example::add_number(app, "--seed", o.seed, "Seed for the parameters and the shuffling")
+        ->capture_default_str();
+    example::add_number(app, "--threads", o.threads, "Threads for BLAS", example::positive())
+        ->capture_default_str();
     app.add_option("--out", o.out, "Where to save the trained model (.npz; empty: do not save)")
         ->capture_default_str();
     app.add_option("--plot", o.plot, "PNG of the training curve, through gnuplot (empty: none)")
         ->capture_default_str();
-    app.add_option("--limit", o.limit, "Train on the first N examples only (0: all)")
+    example::add_number(app, "--limit", o.limit, "Train on the first N examples only (0: all)",
+                        example::non_negative())
         ->capture_default_str();
     app.add_option("--schedule", o.schedule, "Learning-rate schedule: cosine (to 0) or constant")
         ->capture_default_str()
         ->check(CLI::IsMember({"cosine", "constant"}));
-    app.add_option("--channels", o.channels, "Channels of the two convolutions")
+    example::add_number(app, "--channels", o.channels, "Channels of the two convolutions",
+                        example::positive())
         ->delimiter(',')
         ->expected(2)
         ->capture_default_str();
-    app.add_option("--hidden", o.hidden, "Units of a hidden layer before the output (0: none)")
+    example::add_number(app, "--hidden", o.hidden,
+                        "Units of a hidden layer before the output (0: none)",
+                        example::non_negative())
         ->capture_default_str();
     app.add_flag("--json", o.json, "Print one JSON object with the results, and nothing else");
     ParallelOptions po;
@@ -344,9 +369,10 @@ int main(int argc, char** argv) {
     app.add_flag("--sync-bn", po.sync_bn,
                  "Under mpirun: batch statistics over all processes (SyncBatchNorm) instead of "
                  "per process");
-    app.add_option("--bucket-mb", po.bucket_mb, "Under mpirun: largest gradient bucket, in MiB")
-        ->capture_default_str()
-        ->check(CLI::Range(1e-6, 1024.0));
+    example::add_number(app, "--bucket-mb", po.bucket_mb,
+                        "Under mpirun: largest gradient bucket, in MiB",
+                        example::between(1e-6, 1024.0))
+        ->capture_default_str();
     app.add_flag(
         "--no-overlap", [&po](std::int64_t) { po.overlap = false; },
         "Under mpirun: all-reduce the gradients after backward, not from its hooks");
@@ -356,13 +382,14 @@ int main(int argc, char** argv) {
 #endif
     CLI11_PARSE(app, argc, argv);
     if (lr->count() == 0 && o.optimizer == "sgd") o.lr = 0.05;
+    const std::string sizes = "--channels " + std::to_string(o.channels[0]) + "," +
+                              std::to_string(o.channels[1]) + " --hidden " +
+                              std::to_string(o.hidden) + " --batch " + std::to_string(o.batch);
     // Under mpirun, MPI starts here; one process's error then ends the whole job, with its rank.
-    DataParallel dp(po);
-    if (dp.size() > 1) return dp.run([&] { return run(o, dp); }, "train_cnn");
-    try {
+    return example::guarded_main("train_cnn", sizes, [&] {
+        check_before_training(o, sizes);
+        DataParallel dp(po);
+        if (dp.size() > 1) return dp.run([&] { return run(o, dp); }, "train_cnn");
         return run(o, dp);
-    } catch (const tg::Error& e) {
-        std::cerr << "\ntrain_cnn: " << e.what() << "\n";
-        return 1;
-    }
+    });
 }

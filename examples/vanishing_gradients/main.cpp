@@ -66,6 +66,10 @@
 #include <CLI/CLI.hpp>
 
 #include "chain.hpp"
+#include "common/cli_numbers.hpp"
+#include "common/main_guard.hpp"
+#include "common/memory_check.hpp"
+#include "common/output_dir.hpp"
 #include "common/progress_bar.hpp"
 #include "common/stopwatch.hpp"
 #include "networks.hpp"
@@ -127,9 +131,7 @@ MeanStd summarize(const std::vector<double>& v) {
 
 class Study {
   public:
-    explicit Study(const Options& o) : o_(o), log_(o.json ? stderr : stdout) {
-        fs::create_directories(o_.out);
-    }
+    explicit Study(const Options& o) : o_(o), log_(o.json ? stderr : stdout) {}
 
     int run() {
         std::set<std::string> todo(o_.run.begin(), o_.run.end());
@@ -145,7 +147,7 @@ class Study {
         if (todo.count("depths")) depths();
         if (todo.count("training")) training();
         if (todo.count("fixes")) fixes();
-        return status;
+        return status | (outputs_failed_ ? 1 : 0);
     }
 
   private:
@@ -437,8 +439,8 @@ class Study {
         std::string plot = "plot ";
         const std::size_t hidden = c.norms.front().size();
         for (std::size_t l = 0; l < hidden; ++l) {
-            plot += fmt::format("{}'{}' using 1:{} with lines lw 2 title 'hidden layer {}'",
-                                l ? ", " : "", csv.string(), 5 + l, l + 1);
+            plot += fmt::format("{}{} using 1:{} with lines lw 2 title 'hidden layer {}'",
+                                l ? ", " : "", example::gnuplot_quote(csv.string()), 5 + l, l + 1);
         }
         return plot + "\n";
     }
@@ -458,15 +460,15 @@ class Study {
         print_curve(c);
         const fs::path png = fs::path(o_.out) / "training_speed.png";
         const std::string script = fmt::format(
-            "set terminal pngcairo size 900,560 font ',11'\nset output '{}'\n"
+            "set terminal pngcairo size 900,560 font ',11'\nset output {}\n"
             "set datafile separator ','\nset key autotitle columnhead\n"
             "set title 'Training speed in {}-NN on MNIST'\n"
             "set xlabel 'Number of epochs of training'\n"
             "set ylabel 'norm of the bias gradient ||{{/Symbol \\321}}_b^l C||'\n"
             "set logscale y\nset format y '10^{{%L}}'\nset grid\nset key top right\n{}",
-            png.string(), sizes_str(o_.train_layers),
+            example::gnuplot_quote(png.string()), sizes_str(o_.train_layers),
             plot_norms(c, fs::path(o_.out) / "training_sigmoid.csv"));
-        run_gnuplot(script, png, log_);
+        plotted(run_gnuplot(script, png, log_));
         std::fprintf(log_, "\n");
     }
 
@@ -550,26 +552,26 @@ class Study {
                     if (x > 0) lo = std::min(lo, x), hi = std::max(hi, x);
         const fs::path png = fs::path(o_.out) / "fixes.png";
         std::string script = fmt::format(
-            "set terminal pngcairo size 1500,520 font ',10'\nset output '{}'\n"
+            "set terminal pngcairo size 1500,520 font ',10'\nset output {}\n"
             "set datafile separator ','\nset logscale y\nset format y '10^{{%L}}'\nset grid\n"
             "set yrange [{:g}:{:g}]\nset key below\n"
             "set multiplot layout 1,3 title 'Bias gradient norms per hidden layer against epochs "
             "of "
             "training {} on MNIST'\n",
-            png.string(), lo / 2, hi * 2, sizes_str(o_.train_layers));
+            example::gnuplot_quote(png.string()), lo / 2, hi * 2, sizes_str(o_.train_layers));
         for (Variant v : variants) {
             for (const auto& c : curves_) {
                 if (c.variant != v) continue;
                 std::string title = variant_title(v);
                 const auto at = title.find("n_in");  // a subscript in gnuplot's enhanced text
                 if (at != std::string::npos) title.replace(at, 4, "n_{in}");
-                script += fmt::format("set title '{}'\n", title);
+                script += fmt::format("set title {}\n", example::gnuplot_quote(title));
                 script += plot_norms(
                     c, fs::path(o_.out) / fmt::format("training_{}.csv", variant_name(v)));
             }
         }
         script += "unset multiplot\n";
-        run_gnuplot(script, png, log_);
+        plotted(run_gnuplot(script, png, log_));
         std::fprintf(log_, "\n");
     }
 
@@ -649,15 +651,15 @@ class Study {
         std::fprintf(log_, "  table: %s\n", csv_path.string().c_str());
         const fs::path png = fs::path(o_.out) / "unstable_chain.png";
         const std::string script = fmt::format(
-            "set terminal pngcairo size 800,500 font ',11'\nset output '{}'\n"
+            "set terminal pngcairo size 800,500 font ',11'\nset output {}\n"
             "set datafile separator ','\nset logscale y\nset format y '10^{{%L}}'\nset grid\n"
             "set xtics 1\nset key below\nset xlabel 'layer j (1 = first)'\nset ylabel '|dC/db_j|'\n"
             "set title 'Unstable gradients in a chain of {} sigmoid neurons'\n"
-            "plot '{}' using 1:2 every ::1 with linespoints lw 2 pt 7 title 'w_j = 100, b_j = "
+            "plot {} using 1:2 every ::1 with linespoints lw 2 pt 7 title 'w_j = 100, b_j = "
             "-100 a_{{j-1}}: exploding', '' using 1:4 every ::1 with linespoints lw 2 pt 5 "
             "title 'w_j, b_j drawn from N(0,1): vanishing'\n",
-            png.string(), L, csv_path.string());
-        run_gnuplot(script, png, log_);
+            example::gnuplot_quote(png.string()), L, example::gnuplot_quote(csv_path.string()));
+        plotted(run_gnuplot(script, png, log_));
         std::fprintf(log_, "\n");
     }
 
@@ -671,19 +673,24 @@ class Study {
         const tg::Tensor x = tg::rand({2, 784}, gen, tg::kFloat64);
         const tg::Tensor y = tg::one_hot({3, 7}, 10, tg::kFloat64);
         const tg::Tensor C = nielsen_cost((*n.net)(x), y);
-        export_graph({C}, "cross-entropy cost of a [784,30,30,10] sigmoid network on 2 images",
-                     fs::path(o_.out) / "network_graph.dot", log_);
+        plotted(export_graph({C},
+                             "cross-entropy cost of a [784,30,30,10] sigmoid network on 2 images",
+                             fs::path(o_.out) / "network_graph.dot", log_));
         Chain c = make_chain(o_.chain_depth, gen);
         const tg::Tensor Cc = tg::binary_cross_entropy(
             (*c.net)(tg::from_vector({o_.chain_input}, {1, 1}, tg::kFloat64)),
             tg::ones({1, 1}, tg::kFloat64));
-        export_graph({Cc}, fmt::format("a chain of {} sigmoid neurons", o_.chain_depth),
-                     fs::path(o_.out) / "chain_graph.dot", log_);
+        plotted(export_graph({Cc}, fmt::format("a chain of {} sigmoid neurons", o_.chain_depth),
+                             fs::path(o_.out) / "chain_graph.dot", log_));
         std::fprintf(log_, "\n");
     }
 
+    // Notes a plot or a rendering that failed: the run then ends with status 1.
+    void plotted(bool ok) { outputs_failed_ = outputs_failed_ || !ok; }
+
     const Options& o_;
     std::FILE* log_;
+    bool outputs_failed_ = false;
     bool loaded_ = false;
     std::string split_name_;
     nn::data::Dataset train_ds_;
@@ -691,6 +698,22 @@ class Study {
     std::size_t heldout_size_ = 0;
     std::vector<Curve> curves_;
 };
+
+// Refuses layer sizes that cannot fit in memory, before any work: the float64 parameters of the
+// largest network (with gradients and SGD's state), and its activations over all --samples
+// images at once (the full-batch gradient).
+void check_memory(const Options& o, const std::string& sizes) {
+    double bytes = 0;
+    for (const auto* layers : {&o.layers, &o.train_layers}) {
+        double parameters = 0, units = 0;
+        for (std::size_t i = 1; i < layers->size(); ++i) {
+            parameters += double((*layers)[i - 1]) * double((*layers)[i]) + double((*layers)[i]);
+            units += double((*layers)[i]);
+        }
+        bytes = std::max(bytes, 8 * (3 * parameters + 4 * double(o.samples) * units));
+    }
+    example::check_fits_in_memory("the networks with " + sizes, bytes);
+}
 
 }  // namespace
 
@@ -703,19 +726,23 @@ int main(int argc, char** argv) {
     app.add_option("--split", o.split, "Which images: test (t10k) or train")
         ->capture_default_str()
         ->check(CLI::IsMember({"test", "train"}));
-    app.add_option("--layers", o.layers, "Layer sizes of the network for `norms`")
+    example::add_number(app, "--layers", o.layers, "Layer sizes of the network for `norms`",
+                        example::positive())
         ->delimiter(',')
         ->capture_default_str();
-    app.add_option("--samples", o.samples, "Images the cost is averaged over (and trained on)")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--heldout", o.heldout, "Images after those held out for accuracy (0: none)")
+    example::add_number(app, "--samples", o.samples,
+                        "Images the cost is averaged over (and trained on)", example::positive())
         ->capture_default_str();
-    app.add_option("--seed", o.seed, "Seed of the (first) initialisation and of the shuffling")
+    example::add_number(app, "--heldout", o.heldout,
+                        "Images after those held out for accuracy (0: none)",
+                        example::non_negative())
         ->capture_default_str();
-    app.add_option("--seeds", o.seeds, "Initialisations to average over: seed, seed+1, ...")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+    example::add_number(app, "--seed", o.seed,
+                        "Seed of the (first) initialisation and of the shuffling")
+        ->capture_default_str();
+    example::add_number(app, "--seeds", o.seeds,
+                        "Initialisations to average over: seed, seed+1, ...", example::positive())
+        ->capture_default_str();
     app.add_flag("--json", o.json,
                  "Print {\"layers\", \"grad_b_norms\", \"grad_b_norms_std\"} of `norms` as the "
                  "only output on stdout (the rest goes to stderr)");
@@ -728,36 +755,37 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::IsMember(
             {"norms", "depths", "training", "fixes", "exploding", "chain", "graph", "all"}));
-    app.add_option("--epochs", o.epochs, "Epochs of `training` and `fixes`")->capture_default_str();
-    app.add_option("--batch", o.batch, "Mini-batch size")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--eta", o.eta, "Learning rate")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--lambda", o.lambda,
-                   "L2 regularisation of the weights, as in Nielsen's network2 (his figure "
-                   "used 5.0)")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--train-layers", o.train_layers, "Layer sizes for `training` and `fixes`")
+    example::add_number(app, "--epochs", o.epochs, "Epochs of `training` and `fixes`",
+                        example::non_negative())
+        ->capture_default_str();
+    example::add_number(app, "--batch", o.batch, "Mini-batch size", example::positive())
+        ->capture_default_str();
+    example::add_number(app, "--eta", o.eta, "Learning rate", example::positive())
+        ->capture_default_str();
+    example::add_number(app, "--lambda", o.lambda,
+                        "L2 regularisation of the weights, as in Nielsen's network2 (his figure "
+                        "used 5.0)",
+                        example::non_negative())
+        ->capture_default_str();
+    example::add_number(app, "--train-layers", o.train_layers,
+                        "Layer sizes for `training` and `fixes`", example::positive())
         ->delimiter(',')
         ->capture_default_str();
-    app.add_option("--chain-depth", o.chain_depth, "Neurons in the chain of `chain`, `exploding`")
-        ->capture_default_str()
-        ->check(CLI::Range(2, 60));
-    app.add_option("--chain-input", o.chain_input, "The chain's input a_0")->capture_default_str();
+    example::add_number(app, "--chain-depth", o.chain_depth,
+                        "Neurons in the chain of `chain`, `exploding`", example::between(2, 60))
+        ->capture_default_str();
+    example::add_number(app, "--chain-input", o.chain_input, "The chain's input a_0")
+        ->capture_default_str();
     app.add_option("--out", o.out, "Directory for the CSV, PNG and DOT files")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
-    try {
+    const std::string sizes = "--layers " + sizes_str(o.layers) + " --train-layers " +
+                              sizes_str(o.train_layers) + " --samples " +
+                              std::to_string(o.samples) + " --seeds " + std::to_string(o.seeds);
+    return example::guarded_main("vanishing_gradients", sizes, [&] {
+        check_memory(o, sizes);
+        example::prepare_output_dir("--out", o.out);
         Study study(o);
         return study.run();
-    } catch (const tg::Error& e) {
-        std::cerr << "\nvanishing_gradients: " << e.what() << "\n";
-        return 1;
-    } catch (const std::filesystem::filesystem_error& e) {
-        std::cerr << "\nvanishing_gradients: " << e.what() << "\n";
-        return 1;
-    }
+    });
 }

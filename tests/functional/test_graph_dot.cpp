@@ -2,9 +2,9 @@
 // data flow; Graphviz accepts it.
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 
+#include "../../examples/common/subprocess.hpp"  // no shell
 #include "../helpers.hpp"
 
 using namespace tgtest;
@@ -38,12 +38,12 @@ TEST_CASE("to_dot shows ops, shapes, parameters and edges", "[graph]") {
 
 TEST_CASE("Graphviz renders the exported graph", "[graph]") {
     INFO("graphviz must be installed (scripts/setup-debian installs it)");
-    REQUIRE(std::system("command -v dot >/dev/null 2>&1") == 0);
+    REQUIRE(example::have_program("dot"));
     const Tensor a = from_vector({1, 2}, {2}, kFloat64).requires_grad_();
     const Tensor y = sum(exp(a) * a);
     const std::string path = "test_graph_dot.dot";
     write_dot(path, {y});
-    REQUIRE(std::system(("dot -Tsvg " + path + " -o test_graph_dot.svg").c_str()) == 0);
+    REQUIRE(example::run_program({"dot", "-Tsvg", path, "-o", "test_graph_dot.svg"}) == 0);
     std::ifstream svg("test_graph_dot.svg");
     std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
     CHECK(text.find("<svg") != std::string::npos);

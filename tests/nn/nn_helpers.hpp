@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "../helpers.hpp"
@@ -27,9 +29,9 @@ class TempDir {
         path_ = buf.data();
     }
     ~TempDir() {
-        const std::string cmd = "rm -rf '" + path_ + "'";
-        if (std::system(cmd.c_str()) != 0)
-            std::fprintf(stderr, "could not remove %s\n", path_.c_str());
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+        if (ec) std::fprintf(stderr, "could not remove %s\n", path_.c_str());
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;

@@ -12,10 +12,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "../../bench/tapegrad/mlp_net.hpp"
+#include "../../examples/common/subprocess.hpp"  // no shell
 #include "../helpers.hpp"
 
 using namespace tgtest;
@@ -107,19 +109,19 @@ TEST_CASE("the same seed and thread count give bit-identical losses in another p
         set_num_threads(c.threads);
         const auto here = train(c);
         setenv("TG_LOSSES_CONFIG", spec, 1);
-        // This binary's path: in popen's shell, /proc/self/exe would be the shell.
+        // This binary, run again (no shell) with the hidden test that prints the losses.
         char exe[4096] = {0};
         REQUIRE(readlink("/proc/self/exe", exe, sizeof exe - 1) > 0);
-        const std::string command = std::string("'") + exe + "' '[print-losses]' 2>&1";
-        FILE* child = popen(command.c_str(), "r");
-        REQUIRE(child != nullptr);
+        std::string output;
+        example::RunOptions options;
+        options.output = &output;
+        REQUIRE(example::run_program({exe, "[print-losses]"}, options) == 0);
         std::vector<double> there;
-        char line[256];
-        while (std::fgets(line, sizeof line, child)) {
+        std::istringstream lines(output);
+        for (std::string line; std::getline(lines, line);) {
             double v = 0;
-            if (std::sscanf(line, "loss %la", &v) == 1) there.push_back(v);
+            if (std::sscanf(line.c_str(), "loss %la", &v) == 1) there.push_back(v);
         }
-        REQUIRE(pclose(child) == 0);
         REQUIRE(there.size() == here.size());
         REQUIRE(bit_identical(here, there));
     }
