@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "autograd/errors.hpp"
+#include "optim/flat.hpp"
 
 namespace tg::optim {
 
@@ -50,7 +51,7 @@ const char* to_string(LineSearchStatus status) {
         case LineSearchStatus::max_evaluations:
             return "no acceptable step within max_evaluations";
         case LineSearchStatus::interval_collapsed:
-            return "the bracket shrank below tolerance_change";
+            return "the steps shrank below tolerance_change or the rounding of x (alpha_min)";
         case LineSearchStatus::max_step:
             return "alpha_max reached with the loss still decreasing";
         case LineSearchStatus::not_descent:
@@ -117,6 +118,11 @@ LineSearchResult backtracking(const LineValueFunction& phi, double f0, double dp
             const double q = -dphi0 * alpha * alpha / (2 * (f - f0 - dphi0 * alpha));
             if (std::isfinite(q)) next = std::clamp(q, 0.1 * alpha, o.shrink() * alpha);
         }
+        if (next <= o.alpha_min()) {
+            r.status =
+                any_finite ? LineSearchStatus::interval_collapsed : LineSearchStatus::non_finite;
+            return r;
+        }
         alpha = next;
     }
     r.status = any_finite ? LineSearchStatus::max_evaluations : LineSearchStatus::non_finite;
@@ -140,7 +146,7 @@ LineSearchResult zoom(const LineFunction& phi, double f0, double dphi0, LinePoin
         if (r.evaluations >= o.max_evaluations()) return give_up(LineSearchStatus::max_evaluations);
         const double left = std::min(lo.alpha, hi.alpha), right = std::max(lo.alpha, hi.alpha);
         const double width = right - left;
-        if (width <= o.tolerance_change() * right) {
+        if (width <= o.tolerance_change() * right || right <= o.alpha_min()) {
             return give_up(LineSearchStatus::interval_collapsed);
         }
         double alpha;
@@ -216,6 +222,11 @@ LineSearchResult strong_wolfe(const LineFunction& phi, double f0, double dphi0, 
         prev = p;
         alpha = next;
     }
+}
+
+double step_below_rounding(const std::vector<double>& x, const std::vector<double>& d) {
+    const double dn = norm(d);
+    return dn > 0 && std::isfinite(dn) ? std::numeric_limits<double>::epsilon() * norm(x) / dn : 0;
 }
 
 }  // namespace tg::optim

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 #include "optim/options.hpp"
 
@@ -36,6 +37,10 @@ struct LineSearchOptions {
     TG_OPTION(double, alpha_max) = 1e10;  // strong Wolfe: the longest step tried
     // Strong Wolfe: give up when the bracket is narrower than this, relative to its end.
     TG_OPTION(double, tolerance_change) = 1e-12;
+    // Both: give up when every trial step would be shorter than this (in alpha). The optimizers
+    // set it to the step below the rounding of x, eps ||x|| / ||d||: trial points closer to x
+    // than that are x itself, and shrinking further only spends evaluations.
+    TG_OPTION(double, alpha_min) = 0;
 };
 
 // One point of phi: alpha, phi(alpha) and phi'(alpha) (NaN if not computed).
@@ -74,6 +79,10 @@ LineSearchResult backtracking(const LineValueFunction& phi, double f0, double dp
                               const LineSearchOptions& options = {});
 LineSearchResult strong_wolfe(const LineFunction& phi, double f0, double dphi0, double alpha0,
                               const LineSearchOptions& options = {});
+
+// eps ||x|| / ||d||: a step alpha d shorter than this is below the rounding of x (in double), so
+// x + alpha d is x to working precision. 0 when d is 0 or x is.
+double step_below_rounding(const std::vector<double>& x, const std::vector<double>& d);
 
 // The minimiser of the cubic that matches values and slopes at a and b (Nocedal & Wright,
 // eq. 3.59), clamped to [lo, hi]; the middle of [lo, hi] when that cubic has no minimiser.

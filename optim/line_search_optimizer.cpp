@@ -78,6 +78,8 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
         const StepContext context{f,    f_previous,   dphi0, norm1(g), fresh || !has_memory(),
                                   s.lr, s.line_search};
         const double alpha0 = initial_step(context);
+        LineSearchOptions search_options = s.line_search_options;
+        search_options.alpha_min(std::max(search_options.alpha_min(), step_below_rounding(x, d)));
 
         std::vector<Trial> trials;
         const auto evaluate = [&](double alpha) -> const Trial& {
@@ -103,7 +105,7 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
             }
             case LineSearchKind::backtracking:
                 ls = backtracking([&](double a) { return evaluate(a).f; }, f, dphi0, alpha0,
-                                  s.line_search_options);
+                                  search_options);
                 break;
             case LineSearchKind::strong_wolfe:
                 ls = strong_wolfe(
@@ -111,7 +113,7 @@ Tensor LineSearchOptimizer::step(const Closure& closure) {
                         const Trial& t = evaluate(a);
                         return LinePoint{a, t.f, dot(t.g, d)};
                     },
-                    f, dphi0, alpha0, s.line_search_options);
+                    f, dphi0, alpha0, search_options);
                 break;
         }
 

@@ -121,3 +121,35 @@ TEST_CASE("line search options are checked", "[optim][line_search]") {
     LBFGS opt({w}, LBFGSOptions().line_search_options(LineSearchOptions().c2(2)));
     require_throws<ValueError>([&] { opt.step(closure_of(w, rosenbrock)); }, {"LBFGS", "c2"});
 }
+
+TEST_CASE("line searches stop once the steps fall below alpha_min", "[optim][line_search]") {
+    // A function flat to rounding along d: every trial raises f by one rounding step, as on
+    // Powell's badly scaled problem near its minimum. Without alpha_min the searches shrank alpha
+    // towards 0 for all 25 evaluations (strong Wolfe down to 6e-27), at trial points equal to x.
+    const double f0 = 1.0, dphi0 = -1e-3;
+    const double raised = f0 + std::numeric_limits<double>::epsilon();
+    std::size_t calls = 0;
+    const auto opts = LineSearchOptions().alpha_min(1e-6);
+    const LineSearchResult wolfe = strong_wolfe(
+        [&](double a) {
+            ++calls;
+            return LinePoint{a, raised, dphi0};
+        },
+        f0, dphi0, 1.0, opts);
+    CHECK(wolfe.status == LineSearchStatus::interval_collapsed);
+    CHECK(wolfe.evaluations < 25);
+    CHECK(wolfe.evaluations == calls);
+    CHECK_FALSE(wolfe.decreased());
+
+    const LineSearchResult back =
+        backtracking([&](double) { return raised; }, f0, dphi0, 1.0, opts);
+    CHECK(back.status == LineSearchStatus::interval_collapsed);
+    CHECK(back.evaluations < 25);
+    CHECK_FALSE(back.decreased());
+}
+
+TEST_CASE("step_below_rounding is eps ||x|| / ||d||", "[optim][line_search]") {
+    const double eps = std::numeric_limits<double>::epsilon();
+    CHECK(step_below_rounding({3.0, 4.0}, {0.0, 2.0}) == Approx(eps * 5 / 2));
+    CHECK(step_below_rounding({3.0, 4.0}, {0.0, 0.0}) == 0);
+}
