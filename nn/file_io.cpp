@@ -144,6 +144,7 @@ std::size_t MaybeGzippedFile::read_gzip(std::uint8_t* out, std::size_t n) {
         } else if (rc == Z_BUF_ERROR) {
             // No progress: inflate needs input, and there is none left.
             if (in_at_ == in_end_ && eof_) fail("truncated gzip data (unexpected end of file)");
+            if (in_at_ != in_end_) fail("corrupt gzip data: inflate made no progress");
         } else if (rc != Z_OK) {
             fail(std::string("corrupt gzip data: ") +
                  (z.msg != nullptr ? z.msg : "inflate failed"));

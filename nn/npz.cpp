@@ -98,8 +98,8 @@ class EntryInflater {
             if (rc == Z_STREAM_END) {
                 ended_ = true;
             } else if (rc == Z_BUF_ERROR) {
-                // No progress: inflate needs input and there is none left.
-                if (z_.avail_in == 0 && in_left_ == 0) break;
+                // No progress: inflate needs input. Go on only if there is more to give it.
+                if (z_.avail_in != 0 || in_left_ == 0) break;
             } else if (rc != Z_OK) {
                 r_.corrupt("entry " + shown_ + " does not inflate: " +
                            (z_.msg != nullptr ? z_.msg : "corrupt deflate data"));

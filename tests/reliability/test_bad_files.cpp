@@ -388,6 +388,13 @@ TEST_CASE("corrupt, truncated and wrong-magic IDX files", "[errors][files][idx]"
         {"gzipped IDX file whose header announces 1 byte, then 2 MB",
          "broken-gzip-bomb.idx.gz",
          {"trailing data: sizes 1 of uint8 need 1 bytes of data, the file has at least 2"}},
+        {"gzipped IDX file of 35 bytes whose header announces 3.5 GB",
+         "broken-gzip-announces-3.5gb.idx.gz",
+         {"truncated: sizes 3500x1000x1000 of uint8 need 3500000000 bytes of data, more than 35 "
+          "bytes of gzip data can hold (deflate expands at most 1032 times)"}},
+        {"gzipped IDX file followed by 4 bytes that are not gzip",
+         "broken-gzip-trailing-garbage.idx.gz",
+         {"trailing garbage: 4 bytes after the end of the gzip data"}},
     };
     for (const BadFile& c : cases) {
         const std::string path = idx_seed(c.file);
