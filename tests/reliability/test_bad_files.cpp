@@ -2,7 +2,9 @@
 // truncated and wrong-magic IDX files; corrupt, truncated and mismatched checkpoints. Most come
 // from the fuzz targets' seed corpus (tests/fuzz/corpus, written by tests/fuzz/make_corpus.py),
 // which is also checked to hold what its file names say; the regressions found by fuzzing and
-// reviewing the readers (docs/fuzzing.md) are built here byte by byte.
+// reviewing the readers (docs/fuzzing.md) are built here byte by byte, and so are the memory
+// bombs (gigabytes announced or held in a few megabytes of deflate, built in milliseconds),
+// which are read in a child process under an address-space limit.
 
 #include <sys/resource.h>
 #include <sys/wait.h>
