@@ -1,6 +1,10 @@
 #include "nn/file_io.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -9,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "autograd/errors.hpp"
 
@@ -27,16 +32,125 @@ std::string errno_text() {
 }
 }  // namespace
 
+struct MaybeGzippedFile::Inflater {
+    z_stream z{};
+};
+
 MaybeGzippedFile::MaybeGzippedFile(const std::string& path, const char* who)
-    : path_(path), who_(who) {
-    // gzread reads plain files unchanged, so one path serves both.
-    file_ = gzopen(path.c_str(), "rb");
-    if (file_ == nullptr) fail(who, path, "cannot open: " + errno_text());
-    gzbuffer(file_, 1 << 16);
+    : path_(path), who_(who), in_(std::size_t(1) << 16) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) tg::nn::fail(who, path, "cannot open: " + errno_text());
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+        size_known_ = true;
+        file_size_ = static_cast<std::uint64_t>(st.st_size);
+    }
+    // The gzip magic tells the two apart (an IDX or .npy file never starts with it).
+    while (in_end_ < 2 && fill()) {
+    }
+    gzip_ = in_end_ >= 2 && in_[0] == 0x1f && in_[1] == 0x8b;
+    if (gzip_) {
+        z_ = new Inflater;
+        // windowBits 15 + 16: gzip only (a zlib or raw stream is corrupt data here).
+        if (inflateInit2(&z_->z, 15 + 16) != Z_OK) {
+            delete z_;
+            z_ = nullptr;
+            ::close(fd_);
+            tg::nn::fail(who, path, "inflateInit2 failed");
+        }
+    }
 }
 
 MaybeGzippedFile::~MaybeGzippedFile() {
-    if (file_ != nullptr) gzclose_r(file_);
+    if (z_ != nullptr) {
+        inflateEnd(&z_->z);
+        delete z_;
+    }
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void MaybeGzippedFile::fail(const std::string& what) const {
+    tg::nn::fail(who_, path_, what);
+}
+
+bool MaybeGzippedFile::fill() {
+    if (eof_) return false;
+    // Keep the unread bytes, at the front.
+    if (in_at_ > 0) {
+        std::memmove(in_.data(), in_.data() + in_at_, in_end_ - in_at_);
+        in_end_ -= in_at_;
+        in_at_ = 0;
+    }
+    if (in_end_ == in_.size()) return true;
+    for (;;) {
+        const ssize_t n = ::read(fd_, in_.data() + in_end_, in_.size() - in_end_);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail("read error: " + errno_text());
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        in_end_ += static_cast<std::size_t>(n);
+        consumed_ += static_cast<std::uint64_t>(n);
+        return true;
+    }
+}
+
+std::size_t MaybeGzippedFile::read_plain(std::uint8_t* out, std::size_t n) {
+    std::size_t got = 0;
+    while (got < n) {
+        if (in_at_ == in_end_ && !fill()) break;
+        const std::size_t take = std::min(n - got, in_end_ - in_at_);
+        std::memcpy(out + got, in_.data() + in_at_, take);
+        in_at_ += take;
+        got += take;
+    }
+    return got;
+}
+
+bool MaybeGzippedFile::next_member() {
+    while (in_end_ - in_at_ < 2 && fill()) {
+    }
+    const std::size_t left = in_end_ - in_at_;
+    if (left == 0) return false;
+    if (left < 2 || in_[in_at_] != 0x1f || in_[in_at_ + 1] != 0x8b) {
+        const std::uint64_t after = consumed_ - left;
+        fail("trailing garbage: " + std::to_string(file_size_ > after ? file_size_ - after : left) +
+             " bytes after the end of the gzip data (at byte " + std::to_string(after) +
+             ") that are not a gzip member");
+    }
+    inflateReset(&z_->z);
+    member_ended_ = false;
+    return true;
+}
+
+std::size_t MaybeGzippedFile::read_gzip(std::uint8_t* out, std::size_t n) {
+    z_stream& z = z_->z;
+    std::size_t got = 0;
+    while (got < n) {
+        if (member_ended_ && !next_member()) break;
+        if (in_at_ == in_end_) fill();
+        // zlib counts in 32 bits: at most 1 GB of output per call.
+        const std::size_t want = std::min(n - got, std::size_t(1) << 30);
+        z.next_in = in_.data() + in_at_;
+        z.avail_in = static_cast<uInt>(in_end_ - in_at_);
+        z.next_out = out + got;
+        z.avail_out = static_cast<uInt>(want);
+        const int rc = inflate(&z, Z_NO_FLUSH);
+        in_at_ = in_end_ - z.avail_in;
+        got += want - z.avail_out;
+        if (rc == Z_STREAM_END) {
+            member_ended_ = true;
+        } else if (rc == Z_BUF_ERROR) {
+            // No progress: inflate needs input, and there is none left.
+            if (in_at_ == in_end_ && eof_) fail("truncated gzip data (unexpected end of file)");
+            if (in_at_ != in_end_) fail("corrupt gzip data: inflate made no progress");
+        } else if (rc != Z_OK) {
+            fail(std::string("corrupt gzip data: ") +
+                 (z.msg != nullptr ? z.msg : "inflate failed"));
+        }
+    }
+    return got;
 }
 
 std::size_t MaybeGzippedFile::read(std::vector<std::uint8_t>& out, std::size_t n) {
@@ -47,41 +161,18 @@ std::size_t MaybeGzippedFile::read(std::vector<std::uint8_t>& out, std::size_t n
         const std::size_t want = std::min(step, n - got);
         const std::size_t have = out.size();
         out.resize(have + want);
-        const int r = gzread(file_, out.data() + have, static_cast<unsigned>(want));
-        out.resize(have + static_cast<std::size_t>(std::max(r, 0)));
-        if (r < 0) fail_with_zlib_error();
-        got += static_cast<std::size_t>(r);
-        if (static_cast<std::size_t>(r) < want) {
-            // The end of the data, or a stream cut short (zlib reports Z_BUF_ERROR).
-            int code = Z_OK;
-            gzerror(file_, &code);
-            if (code != Z_OK) fail_with_zlib_error();
-            break;
-        }
+        const std::size_t r =
+            gzip_ ? read_gzip(out.data() + have, want) : read_plain(out.data() + have, want);
+        out.resize(have + r);
+        got += r;
+        if (r < want) break;
     }
     return got;
 }
 
-std::size_t MaybeGzippedFile::skip(std::size_t n) {
-    std::vector<std::uint8_t> buffer;
-    std::size_t skipped = 0;
-    while (skipped < n) {
-        buffer.clear();
-        const std::size_t got = read(buffer, std::min(n - skipped, kFirstReadStep));
-        skipped += got;
-        if (got == 0) break;
-    }
-    return skipped;
-}
-
-void MaybeGzippedFile::fail_with_zlib_error() const {
-    int code = Z_OK;
-    std::string msg = gzerror(file_, &code);
-    if (code == Z_BUF_ERROR) fail(who_, path_, "truncated gzip data (unexpected end of file)");
-    // zlib's message starts with the path, which fail() gives already.
-    if (msg.compare(0, path_.size() + 2, path_ + ": ") == 0) msg.erase(0, path_.size() + 2);
-    fail(who_, path_,
-         std::string(gzdirect(file_) == 0 ? "corrupt gzip data: " : "read error: ") + msg);
+bool MaybeGzippedFile::more() {
+    std::uint8_t byte = 0;
+    return (gzip_ ? read_gzip(&byte, 1) : read_plain(&byte, 1)) == 1;
 }
 
 std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes,
@@ -107,13 +198,79 @@ std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_byt
     return out;
 }
 
+namespace {
+
+// The directory holding `path` and the file's name in it.
+std::pair<std::string, std::string> split_path(const std::string& path) {
+    const std::size_t slash = path.find_last_of('/');
+    if (slash == std::string::npos) return {".", path};
+    return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+// The process id in `name` if it is a temporary file of write_file_atomically for the target
+// named `base` ("<base>.tmp-<pid>-<n>", nothing more or less), else 0.
+pid_t temp_file_pid(const std::string& name, const std::string& base) {
+    const std::string prefix = base + ".tmp-";
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return 0;
+    auto digits = [&](std::size_t from) {
+        std::size_t i = from;
+        while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
+        return i;
+    };
+    const std::size_t pid_end = digits(prefix.size());
+    if (pid_end == prefix.size() || pid_end - prefix.size() > 9 || pid_end == name.size() ||
+        name[pid_end] != '-' || digits(pid_end + 1) != name.size() || pid_end + 1 == name.size()) {
+        return 0;
+    }
+    return static_cast<pid_t>(std::stol(name.substr(prefix.size(), pid_end - prefix.size())));
+}
+
+// Removes the temporary files that saves to `path` killed part-way left behind: files of the
+// temporary name pattern for `path` whose process is gone (a temporary file of this process
+// may be another thread's save under way) and which no one holds locked (the writer holds a
+// lock on its temporary file, which covers a writer whose process id means nothing here, as
+// in another pid namespace). Best effort: errors are ignored.
+void remove_stale_temp_files(const std::string& path) {
+    const auto [dir, base] = split_path(path);
+    std::vector<std::string> stale;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (const dirent* e = ::readdir(d)) {
+            const pid_t pid = temp_file_pid(e->d_name, base);
+            if (pid <= 0 || pid == ::getpid()) continue;
+            // kill(pid, 0) fails with ESRCH only when there is no such process.
+            if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+            stale.push_back(e->d_name);
+        }
+        ::closedir(d);
+    }
+    for (const std::string& name : stale) {
+        const std::string file = dir + "/" + name;
+        const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0) continue;
+        struct stat opened {
+        }, named{};
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &opened) == 0 &&
+            S_ISREG(opened.st_mode) && ::lstat(file.c_str(), &named) == 0 &&
+            opened.st_dev == named.st_dev && opened.st_ino == named.st_ino) {
+            ::unlink(file.c_str());
+        }
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
                            const char* who) {
+    remove_stale_temp_files(path);
     static std::atomic<unsigned> counter{0};
     const std::string tmp =
         path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail(who, path, "cannot create " + tmp + ": " + errno_text());
+    // Held until the file is complete: remove_stale_temp_files leaves a locked file alone. Best
+    // effort (some file systems do not lock); the process id in the name protects the file too.
+    ::flock(fd, LOCK_EX | LOCK_NB);
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -142,10 +299,7 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
     }
     // Make the rename durable too: until the directory is synced, a power cut could bring the
     // old file back (never a partial one). Best effort: not every file system syncs directories.
-    const std::size_t slash = path.find_last_of('/');
-    const std::string dir =
-        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dir_fd = ::open(split_path(path).first.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd >= 0) {
         ::fsync(dir_fd);
         ::close(dir_fd);

@@ -5,6 +5,7 @@
 
 #include "autograd/errors.hpp"
 #include "nn/file_io.hpp"
+#include "nn/npy_header.hpp"
 #include "ops/kernels.hpp"
 
 namespace tg::nn {
@@ -121,26 +122,34 @@ std::vector<std::uint8_t> encode_npy(const Tensor& t) {
     return out;
 }
 
-Tensor decode_npy(const std::vector<std::uint8_t>& bytes, const std::string& what) {
-    if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0) {
-        fail(what, "not a .npy array (bad magic string)");
-    }
-    const int major = bytes[6];
+std::size_t npy_header_size(const std::uint8_t* p, std::size_t n, const std::string& what) {
+    if (n < 10 || std::memcmp(p, kMagic, 6) != 0) fail(what, "not a .npy array (bad magic string)");
+    const int major = p[6];
     std::size_t header_len = 0, offset = 0;
     if (major == 1) {
-        header_len = bytes[8] | (std::size_t(bytes[9]) << 8);
+        header_len = p[8] | (std::size_t(p[9]) << 8);
         offset = 10;
     } else if (major == 2 || major == 3) {
-        if (bytes.size() < 12) fail(what, "truncated header");
-        header_len = bytes[8] | (std::size_t(bytes[9]) << 8) | (std::size_t(bytes[10]) << 16) |
-                     (std::size_t(bytes[11]) << 24);
+        if (n < 12) fail(what, "truncated header");
+        header_len = p[8] | (std::size_t(p[9]) << 8) | (std::size_t(p[10]) << 16) |
+                     (std::size_t(p[11]) << 24);
         offset = 12;
     } else {
         fail(what, "unsupported .npy format version " + std::to_string(major));
     }
-    if (bytes.size() < offset + header_len) fail(what, "truncated header");
-    const std::string header(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
-                             bytes.begin() + static_cast<std::ptrdiff_t>(offset + header_len));
+    if (header_len > kMaxNpyHeader) {
+        fail(what, "header of " + std::to_string(header_len) + " bytes, more than the " +
+                       std::to_string(kMaxNpyHeader) + " a float array's header needs");
+    }
+    return offset + header_len;
+}
+
+NpyHeader parse_npy_header(const std::uint8_t* p, std::size_t n, const std::string& what) {
+    NpyHeader h;
+    h.header_bytes = npy_header_size(p, n, what);
+    if (n < h.header_bytes) fail(what, "truncated header");
+    const std::size_t offset = p[6] == 1 ? 10 : 12;
+    const std::string header(p + offset, p + h.header_bytes);
     const std::string descr = header_value(header, "descr", what);
     const std::string order = header_value(header, "fortran_order", what);
     const std::string shape_text = header_value(header, "shape", what);
@@ -149,45 +158,55 @@ Tensor decode_npy(const std::vector<std::uint8_t>& bytes, const std::string& wha
     std::string code = descr;
     code.erase(std::remove(code.begin(), code.end(), '\''), code.end());
     code.erase(std::remove(code.begin(), code.end(), '"'), code.end());
-    bool big = false;
-    DType dtype;
     if (code == "<f4" || code == ">f4" || code == "f4") {
-        dtype = kFloat32;
-        big = code[0] == '>';
+        h.dtype = kFloat32;
     } else if (code == "<f8" || code == ">f8" || code == "f8") {
-        dtype = kFloat64;
-        big = code[0] == '>';
+        h.dtype = kFloat64;
     } else {
         fail(what, "dtype " + printable(descr) + " is not float32 or float64");
     }
+    h.big_endian = code[0] == '>';
 
-    const Shape shape = parse_shape(shape_text, what);
+    h.shape = parse_shape(shape_text, what);
     std::size_t count = 1;
-    for (std::size_t d : shape) {
+    for (std::size_t d : h.shape) {
         if (d != 0 && count > kMaxNpyBytes / d) fail(what, "absurd shape " + printable(shape_text));
         count *= d;
     }
-    const std::size_t element = dtype == kFloat32 ? 4 : 8;
-    const std::size_t data = offset + header_len;
-    const std::size_t have = bytes.size() - data;
-    if (have != count * element) {
-        fail(what, std::string(have < count * element ? "truncated" : "trailing data") +
-                       ": shape " + shape_str(shape) + " needs " + std::to_string(count * element) +
-                       " bytes of data, found " + std::to_string(have));
+    h.data_bytes = count * (h.dtype == kFloat32 ? 4 : 8);
+    return h;
+}
+
+void check_npy_data_size(const NpyHeader& h, std::size_t found, const std::string& what) {
+    if (found != h.data_bytes) {
+        fail(what, std::string(found < h.data_bytes ? "truncated" : "trailing data") + ": shape " +
+                       shape_str(h.shape) + " needs " + std::to_string(h.data_bytes) +
+                       " bytes of data, found " + std::to_string(found));
     }
-    return kernels::dispatch(dtype, [&](auto tag) {
+}
+
+Tensor npy_tensor(const NpyHeader& h, const std::function<void(std::uint8_t*, std::size_t)>& fill) {
+    return kernels::dispatch(h.dtype, [&](auto tag) {
         using T = decltype(tag);
-        auto a = kernels::uninitialized<T>(shape);
+        auto a = kernels::uninitialized<T>(h.shape);
         auto* p = reinterpret_cast<std::uint8_t*>(a.data());
         // An empty array may have no storage: memcpy from or to a null pointer is undefined
         // even for zero bytes.
-        if (count > 0) std::memcpy(p, bytes.data() + data, count * sizeof(T));
-        if (big == little_endian_host()) {
-            for (std::size_t i = 0; i < count * sizeof(T); i += sizeof(T))
+        if (h.data_bytes > 0) fill(p, h.data_bytes);
+        if (h.big_endian == little_endian_host()) {
+            for (std::size_t i = 0; i < h.data_bytes; i += sizeof(T))
                 for (std::size_t x = 0, y = sizeof(T) - 1; x < y; ++x, --y)
                     std::swap(p[i + x], p[i + y]);
         }
         return Tensor(std::move(a));
+    });
+}
+
+Tensor decode_npy(const std::vector<std::uint8_t>& bytes, const std::string& what) {
+    const NpyHeader h = parse_npy_header(bytes.data(), bytes.size(), what);
+    check_npy_data_size(h, bytes.size() - h.header_bytes, what);
+    return npy_tensor(h, [&](std::uint8_t* to, std::size_t n) {
+        std::memcpy(to, bytes.data() + h.header_bytes, n);
     });
 }
 

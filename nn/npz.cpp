@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "autograd/errors.hpp"
 #include "nn/file_io.hpp"
 #include "nn/npy.hpp"
+#include "nn/npz_archive.hpp"
 #include "nn/serialize.hpp"
 
 namespace tg::nn {
@@ -32,17 +34,6 @@ void put16(std::vector<std::uint8_t>& out, std::uint32_t v) {
 void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     put16(out, v & 0xffff);
     put16(out, v >> 16);
-}
-
-std::uint32_t crc_of(const std::uint8_t* p, std::size_t n) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (n > 0) {
-        const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
-        crc = crc32(crc, p, chunk);
-        p += chunk;
-        n -= chunk;
-    }
-    return static_cast<std::uint32_t>(crc);
 }
 
 // Bounds-checked little-endian reads from the archive's bytes.
@@ -71,43 +62,82 @@ class Reader {
 };
 
 // Deflate codes at most 258 bytes in 2 bits, so n deflated bytes never inflate to more than
-// 1032 n bytes: an entry that claims more is corrupt, and is refused before its size is
-// allocated.
+// 1032 n bytes: an entry that claims more is corrupt, and is refused before anything is
+// inflated or allocated.
 constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
-std::vector<std::uint8_t> inflate_raw(const std::uint8_t* p, std::size_t n, std::size_t size,
-                                      const Reader& r, const std::string& name) {
-    if (size / kMaxDeflateRatio > n) {
-        r.corrupt("entry " + name + " claims " + std::to_string(size) + " bytes, more than its " +
-                  std::to_string(n) + " deflated bytes can hold");
+// A deflated entry's bytes, inflated in pieces of the caller's choosing: its .npy header into a
+// small buffer, then the data straight into the tensor.
+class EntryInflater {
+  public:
+    EntryInflater(const std::uint8_t* p, std::size_t n, const Reader& r, const std::string& shown)
+        : in_(p), in_left_(n), r_(r), shown_(shown) {
+        if (inflateInit2(&z_, -15) != Z_OK) r.corrupt("inflateInit2 failed");
     }
-    std::vector<std::uint8_t> out(size);
-    std::uint8_t none = 0;  // zlib refuses a null output pointer, even for no output
-    z_stream z{};
-    if (inflateInit2(&z, -15) != Z_OK) r.corrupt("inflateInit2 failed");
-    z.next_in = const_cast<Bytef*>(p);
-    z.next_out = size > 0 ? out.data() : &none;
-    // zlib counts bytes in 32 bits: hand it the input and the output a gigabyte at a time.
-    constexpr std::size_t kStep = std::size_t(1) << 30;
-    std::size_t in_left = n, out_left = size;
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        if (z.avail_in == 0 && in_left > 0) {
-            z.avail_in = static_cast<uInt>(std::min(in_left, kStep));
-            in_left -= z.avail_in;
+    ~EntryInflater() { inflateEnd(&z_); }
+    EntryInflater(const EntryInflater&) = delete;
+    EntryInflater& operator=(const EntryInflater&) = delete;
+
+    // Inflates up to n bytes into `out`; fewer only where the stream ends (or runs out of input).
+    std::size_t take(std::uint8_t* out, std::size_t n) {
+        std::size_t got = 0;
+        // zlib counts bytes in 32 bits: it gets input and output a gigabyte at a time.
+        constexpr std::size_t kStep = std::size_t(1) << 30;
+        while (got < n && !ended_) {
+            if (z_.avail_in == 0 && in_left_ > 0) {
+                z_.next_in = const_cast<Bytef*>(in_);
+                z_.avail_in = static_cast<uInt>(std::min(in_left_, kStep));
+                in_ += z_.avail_in;
+                in_left_ -= z_.avail_in;
+            }
+            const std::size_t want = std::min(n - got, kStep);
+            z_.next_out = out + got;
+            z_.avail_out = static_cast<uInt>(want);
+            const int rc = inflate(&z_, Z_NO_FLUSH);
+            got += want - z_.avail_out;
+            if (rc == Z_STREAM_END) {
+                ended_ = true;
+            } else if (rc == Z_BUF_ERROR) {
+                // No progress: inflate needs input. Go on only if there is more to give it.
+                if (z_.avail_in != 0 || in_left_ == 0) break;
+            } else if (rc != Z_OK) {
+                r_.corrupt("entry " + shown_ + " does not inflate: " +
+                           (z_.msg != nullptr ? z_.msg : "corrupt deflate data"));
+            }
         }
-        if (z.avail_out == 0 && out_left > 0) {
-            z.avail_out = static_cast<uInt>(std::min(out_left, kStep));
-            out_left -= z.avail_out;
-        }
-        // Z_BUF_ERROR: no progress possible, the input ran out or the output is full.
-        rc = inflate(&z, Z_NO_FLUSH);
+        return got;
     }
-    const std::size_t produced = z.total_out;
-    inflateEnd(&z);
-    if (rc != Z_STREAM_END || produced != size) r.corrupt("entry " + name + " does not inflate");
-    return out;
-}
+    // True if the stream ends here, checked by asking for one byte more.
+    bool ends() {
+        std::uint8_t byte = 0;
+        return take(&byte, 1) == 0 && ended_;
+    }
+
+  private:
+    z_stream z_{};
+    const std::uint8_t* in_;
+    std::size_t in_left_;
+    bool ended_ = false;
+    const Reader& r_;
+    const std::string& shown_;
+};
+
+// The CRC-32 of pieces, in order.
+class Crc {
+  public:
+    void add(const std::uint8_t* p, std::size_t n) {
+        while (n > 0) {
+            const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+            crc_ = crc32(crc_, p, chunk);
+            p += chunk;
+            n -= chunk;
+        }
+    }
+    std::uint32_t value() const { return static_cast<std::uint32_t>(crc_); }
+
+  private:
+    uLong crc_ = crc32(0L, Z_NULL, 0);
+};
 
 }  // namespace
 
@@ -121,7 +151,9 @@ void save_npz(const NamedTensors& tensors, const std::string& path) {
         if (out.size() > 0xfffffff0u || data.size() > 0xfffffff0u - out.size()) {
             throw ValueError("save_npz: " + path + ": archives over 4 GB are not supported");
         }
-        const std::uint32_t crc = crc_of(data.data(), data.size());
+        Crc data_crc;
+        data_crc.add(data.data(), data.size());
+        const std::uint32_t crc = data_crc.value();
         const auto offset = static_cast<std::uint32_t>(out.size());
         const auto size = static_cast<std::uint32_t>(data.size());
         // Local file header.
@@ -173,8 +205,9 @@ void save_npz(const NamedTensors& tensors, const std::string& path) {
     write_file_atomically(path, out, "save_npz");
 }
 
-NamedTensors load_npz(const std::string& path) {
-    const std::vector<std::uint8_t> bytes = read_file(path, kMaxArchiveBytes, "load_npz");
+NpzArchive::NpzArchive(const std::string& path)
+    : path_(path), bytes_(read_file(path, kMaxArchiveBytes, "load_npz")) {
+    const std::vector<std::uint8_t>& bytes = bytes_;
     const Reader r(bytes, path);
     if (bytes.size() < 22) r.corrupt("too short (" + std::to_string(bytes.size()) + " bytes)");
     // The end-of-central-directory record sits in the last 22 + 65535 bytes.
@@ -200,12 +233,13 @@ NamedTensors load_npz(const std::string& path) {
     }
     r.need(cd_offset, cd_size);
 
-    NamedTensors out;
+    std::map<std::string, std::string> entry_of;  // tensor name -> entry name, for duplicates
     std::size_t at = cd_offset;
     for (std::uint64_t e = 0; e < entries; ++e) {
         if (r.le(at, 4) != kCentralHeader) r.corrupt("bad central directory record");
-        const auto method = r.le(at + 10, 2);
-        const auto crc = static_cast<std::uint32_t>(r.le(at + 16, 4));
+        Entry entry;
+        entry.method = r.le(at + 10, 2);
+        entry.crc = static_cast<std::uint32_t>(r.le(at + 16, 4));
         std::uint64_t compressed = r.le(at + 20, 4);
         std::uint64_t size = r.le(at + 24, 4);
         const std::size_t name_len = r.le(at + 28, 2);
@@ -245,35 +279,92 @@ NamedTensors load_npz(const std::string& path) {
         if (r.le(local, 4) != kLocalHeader) r.corrupt("bad local header for " + shown);
         const std::size_t local_name_len = r.le(local + 26, 2);
         r.need(local + 30, local_name_len);
-        if (r.le(local + 8, 2) != method || local_name_len != name_len ||
+        if (r.le(local + 8, 2) != entry.method || local_name_len != name_len ||
             std::memcmp(name.data(), bytes.data() + local + 30, name_len) != 0) {
             r.corrupt("the local header of " + shown +
                       " does not match its central directory record");
         }
-        const std::size_t data_at = local + 30 + local_name_len + r.le(local + 28, 2);
-        r.need(data_at, compressed);
-        const std::uint8_t* data = bytes.data() + data_at;
-        std::vector<std::uint8_t> content;
-        if (method == 0) {
-            if (compressed != size) r.corrupt("entry " + shown + " has inconsistent sizes");
-            content.assign(data, data + size);
-        } else if (method == 8) {
-            if (size > kMaxArchiveBytes) r.corrupt("entry " + shown + " is absurdly large");
-            content = inflate_raw(data, compressed, size, r, shown);
-        } else {
-            r.corrupt("entry " + shown + " uses compression method " + std::to_string(method) +
-                      " (only stored and deflate are supported)");
-        }
-        if (crc_of(content.data(), content.size()) != crc) {
-            r.corrupt("entry " + shown + " fails its CRC-32 check");
-        }
+        entry.data_at = local + 30 + local_name_len + r.le(local + 28, 2);
+        r.need(entry.data_at, compressed);
+        entry.compressed = compressed;
+        entry.size = size;
+        entry.shown = shown;
+
         const std::string suffix = ".npy";
-        std::string tensor_name = name;
-        if (tensor_name.size() > suffix.size() &&
-            tensor_name.compare(tensor_name.size() - suffix.size(), suffix.size(), suffix) == 0)
-            tensor_name.resize(tensor_name.size() - suffix.size());
-        out.emplace_back(tensor_name, decode_npy(content, path + ":" + shown));
+        entry.name = name;
+        if (name.size() > suffix.size() &&
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+            entry.name.resize(name.size() - suffix.size());
+        const auto [first, unique] = entry_of.emplace(entry.name, shown);
+        if (!unique) {
+            throw IOError("load_npz: " + path + ": the archive holds '" + printable(entry.name) +
+                          "' twice (entries " + first->second + " and " + shown + ")");
+        }
+
+        // The .npy header, and the data size it gives against the entry's size.
+        const std::uint8_t* data = bytes.data() + entry.data_at;
+        const std::string what = path + ":" + shown;
+        if (entry.method == 0) {
+            if (compressed != size) r.corrupt("entry " + shown + " has inconsistent sizes");
+            Crc crc;
+            crc.add(data, size);
+            if (crc.value() != entry.crc) r.corrupt("entry " + shown + " fails its CRC-32 check");
+            entry.npy = parse_npy_header(data, size, what);
+        } else if (entry.method == 8) {
+            if (size > kMaxArchiveBytes) r.corrupt("entry " + shown + " is absurdly large");
+            if (size / kMaxDeflateRatio > compressed) {
+                r.corrupt("entry " + shown + " claims " + std::to_string(size) +
+                          " bytes, more than its " + std::to_string(compressed) +
+                          " deflated bytes can hold");
+            }
+            // Inflate the header only: the preamble, then the rest of the header it announces.
+            EntryInflater inflater(data, compressed, r, shown);
+            std::vector<std::uint8_t> head(std::min<std::uint64_t>(size, kNpyPreamble));
+            std::size_t got = inflater.take(head.data(), head.size());
+            const std::size_t header_size = npy_header_size(head.data(), got, what);
+            head.resize(std::min<std::uint64_t>(std::max(header_size, got), size));
+            got += inflater.take(head.data() + got, head.size() - got);
+            entry.npy = parse_npy_header(head.data(), got, what);
+        } else {
+            r.corrupt("entry " + shown + " uses compression method " +
+                      std::to_string(entry.method) + " (only stored and deflate are supported)");
+        }
+        check_npy_data_size(entry.npy, size - entry.npy.header_bytes, what);
+        entries_.push_back(std::move(entry));
     }
+}
+
+Tensor NpzArchive::read(const Entry& e) const {
+    const Reader r(bytes_, path_);
+    const std::uint8_t* data = bytes_.data() + e.data_at;
+    const std::size_t header = e.npy.header_bytes;
+    if (e.method == 0) {
+        // Checked when the archive was opened.
+        return npy_tensor(
+            e.npy, [&](std::uint8_t* to, std::size_t n) { std::memcpy(to, data + header, n); });
+    }
+    // Deflated: inflate exactly the size the headers give (header, then data), and refuse a
+    // stream that ends before or goes on after.
+    const std::string does_not =
+        "entry " + e.shown + " does not inflate to its " + std::to_string(e.size) + " bytes";
+    EntryInflater inflater(data, e.compressed, r, e.shown);
+    Crc crc;
+    std::vector<std::uint8_t> head(header);
+    if (inflater.take(head.data(), header) != header) r.corrupt(does_not);
+    crc.add(head.data(), header);
+    Tensor t = npy_tensor(e.npy, [&](std::uint8_t* to, std::size_t n) {
+        if (inflater.take(to, n) != n) r.corrupt(does_not);
+        crc.add(to, n);
+    });
+    if (!inflater.ends()) r.corrupt(does_not + " (it holds more)");
+    if (crc.value() != e.crc) r.corrupt("entry " + e.shown + " fails its CRC-32 check");
+    return t;
+}
+
+NamedTensors load_npz(const std::string& path) {
+    const NpzArchive archive(path);
+    NamedTensors out;
+    for (const NpzArchive::Entry& e : archive.entries()) out.emplace_back(e.name, archive.read(e));
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include "autograd/errors.hpp"
 #include "autograd/grad_mode.hpp"
 #include "nn/file_io.hpp"
+#include "nn/npz_archive.hpp"
 #include "ops/kernels.hpp"
 
 namespace tg::nn {
@@ -43,13 +44,11 @@ void save(const Module& module, const std::string& path) {
 }
 
 void load(Module& module, const std::string& path) {
-    const NamedTensors stored = load_npz(path);
-    std::map<std::string, Tensor> by_name;
-    for (const auto& [name, t] : stored) {
-        if (!by_name.emplace(name, t).second) {
-            throw IOError("load: " + path + ": the archive holds '" + printable(name) + "' twice");
-        }
-    }
+    // The archive's entries and their .npy headers first: names and shapes are compared with
+    // the module's before any tensor data is inflated, so a mismatched entry costs nothing.
+    const NpzArchive archive(path);
+    std::map<std::string, const NpzArchive::Entry*> by_name;
+    for (const auto& e : archive.entries()) by_name.emplace(e.name, &e);
     const NamedTensors wanted = module.state();
     std::vector<std::string> missing, unexpected, shapes;
     std::map<std::string, bool> known;
@@ -58,13 +57,13 @@ void load(Module& module, const std::string& path) {
         auto it = by_name.find(name);
         if (it == by_name.end()) {
             missing.push_back(name);
-        } else if (it->second.shape() != t.shape()) {
-            shapes.push_back(name + " is " + shape_str(it->second.shape()) + " in the file but " +
-                             shape_str(t.shape()) + " in the module");
+        } else if (it->second->npy.shape != t.shape()) {
+            shapes.push_back(name + " is " + shape_str(it->second->npy.shape) +
+                             " in the file but " + shape_str(t.shape()) + " in the module");
         }
     }
-    for (const auto& [name, t] : stored)
-        if (!known.count(name)) unexpected.push_back(name);
+    for (const auto& e : archive.entries())
+        if (!known.count(e.name)) unexpected.push_back(e.name);
 
     const std::string head = "load: " + path + " does not match the " + module.type_name();
     if (!missing.empty() || !unexpected.empty()) {
@@ -77,8 +76,11 @@ void load(Module& module, const std::string& path) {
     }
     if (!shapes.empty()) throw ShapeError(head + ": shapes differ: " + join(shapes));
 
+    // Every tensor read (inflated and checked) before the first value is written.
+    std::vector<Tensor> values;
+    for (const auto& [name, t] : wanted) values.push_back(archive.read(*by_name.at(name)));
     NoGradGuard no_grad;
-    for (const auto& [name, t] : wanted) assign(t, by_name.at(name));
+    for (std::size_t i = 0; i < wanted.size(); ++i) assign(wanted[i].second, values[i]);
 }
 
 }  // namespace tg::nn

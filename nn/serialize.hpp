@@ -3,10 +3,12 @@
 // reads: numpy.load("model.npz")["features.0.weight"]. The format is described in
 // docs/checkpoint-format.md.
 //
-// Saving is atomic: the archive is written to a temporary file that is renamed over the target.
-// Loading checks the archive (every entry's CRC-32 and .npy header) and the names and shapes
-// against the module before it writes a single value, so a failed load leaves the module as it
-// was.
+// Saving is atomic: the archive is written to a temporary file that is renamed over the target
+// (and the temporary files that killed saves of that target left behind are removed).
+// Loading checks the archive (its records, every entry's .npy header, the CRC-32 of stored
+// entries) and the names and shapes against the module before it inflates any tensor data, and
+// every tensor (CRC-32 included) before it writes a single value, so a failed load leaves the
+// module as it was and a mismatched entry costs no memory.
 
 #include <string>
 
@@ -25,7 +27,8 @@ void save(const Module& module, const std::string& path);
 // - tg::ShapeError listing each tensor whose shape differs.
 void load(Module& module, const std::string& path);
 
-// The archive format without a module: tensors by name, in order.
+// The archive format without a module: tensors by name, in order. IOError if a name appears
+// twice.
 void save_npz(const NamedTensors& tensors, const std::string& path);
 NamedTensors load_npz(const std::string& path);
 

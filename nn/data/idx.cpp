@@ -47,6 +47,11 @@ void swap_elements(std::vector<std::uint8_t>& bytes, std::size_t element_size) {
             std::swap(bytes[i + a], bytes[i + b]);
 }
 
+// Deflate codes at most 258 bytes in 2 bits, so n bytes of gzip data never inflate to more than
+// 1032 n bytes (the slack only makes the bound generous for tiny files).
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+constexpr std::uint64_t kDeflateSlack = 4096;
+
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
     throw IOError("read_idx: " + path + ": " + what);
 }
@@ -116,10 +121,11 @@ double IdxArray::at(std::size_t i) const {
     return 0;
 }
 
-IdxArray read_idx(const std::string& path) {
-    // The header first, then exactly the data it announces: a file whose header announces
-    // less than it holds (say, a gzip stream that inflates to gigabytes) is refused without
-    // reading on, and one that announces more than it holds costs only what it holds.
+IdxArray read_idx(const std::string& path, std::size_t max_bytes) {
+    // The header first; then, if the file can hold what the header announces, exactly that
+    // data. A file whose header announces less than it holds (say, a gzip stream that inflates
+    // to gigabytes) is refused at the first byte too many, and one that announces more than it
+    // can hold is refused before its data is read.
     MaybeGzippedFile file(path, "read_idx");
     std::vector<std::uint8_t> head;
     if (file.read(head, 4) < 4) {
@@ -148,28 +154,49 @@ IdxArray read_idx(const std::string& path) {
                        std::to_string(head.size()));
     }
     const std::size_t element = idx_element_size(a.type);
-    std::size_t expected = element;
+    std::uint64_t expected = element;
+    bool overflow = false;
     std::string sizes;
     for (std::size_t d = 0; d < rank; ++d) {
         const std::size_t n = big_endian_u32(head.data() + 4 + 4 * d);
         a.dims.push_back(n);
         sizes += (d ? "x" : "") + std::to_string(n);
         if (n == 0) fail(path, "dimension " + std::to_string(d) + " has size 0");
-        if (expected > kIdxMaxBytes / n) fail(path, "sizes " + sizes + " are absurdly large");
-        expected *= n;
+        overflow = overflow || expected > UINT64_MAX / n;
+        if (!overflow) expected *= n;
     }
-    const std::size_t have = file.read(a.bytes, expected);
-    // Trailing bytes are counted up to a limit, so that the message can say how many there
-    // are without inflating a gzip bomb.
-    constexpr std::size_t kCountTrailing = std::size_t(1) << 20;
-    const std::size_t extra = have == expected ? file.skip(kCountTrailing + 1) : 0;
-    if (have != expected || extra > 0) {
-        const std::string has = extra > kCountTrailing
-                                    ? "more than " + std::to_string(expected + kCountTrailing)
-                                    : std::to_string(have + extra);
-        fail(path, std::string(have < expected ? "truncated" : "trailing data") + ": sizes " +
-                       sizes + " of " + idx_type_name(a.type) + " need " +
-                       std::to_string(expected) + " bytes of data, the file has " + has);
+    const std::string what = "sizes " + sizes + " of " + idx_type_name(a.type);
+    if (overflow || expected > max_bytes) {
+        fail(path, what + " are absurdly large: they need " +
+                       (overflow ? "more than 2^64" : std::to_string(expected)) +
+                       " bytes of data, over the limit of " + std::to_string(max_bytes) +
+                       " bytes (read_idx's max_bytes)");
+    }
+    const std::uint64_t on_disk = file.file_size();
+    if (file.size_known() && !file.gzipped() &&
+        expected > on_disk - std::min<std::uint64_t>(on_disk, header)) {
+        fail(path, "truncated: " + what + " need " + std::to_string(expected) +
+                       " bytes of data, the file has " + std::to_string(on_disk - header));
+    }
+    if (file.size_known() && file.gzipped() &&
+        header + expected > kMaxDeflateRatio * on_disk + kDeflateSlack) {
+        fail(path, "truncated: " + what + " need " + std::to_string(expected) +
+                       " bytes of data, more than " + std::to_string(on_disk) +
+                       " bytes of gzip data can hold (deflate expands at most " +
+                       std::to_string(kMaxDeflateRatio) + " times)");
+    }
+    const std::size_t have = file.read(a.bytes, static_cast<std::size_t>(expected));
+    if (have < expected) {
+        fail(path, "truncated: " + what + " need " + std::to_string(expected) +
+                       " bytes of data, the file has " + std::to_string(have));
+    }
+    // One byte more is the most read past the announced data.
+    if (file.more()) {
+        fail(path,
+             "trailing data: " + what + " need " + std::to_string(expected) +
+                 " bytes of data, the file has " +
+                 (file.gzipped() || !file.size_known() ? "at least " + std::to_string(expected + 1)
+                                                       : std::to_string(on_disk - header)));
     }
     swap_elements(a.bytes, element);
     return a;

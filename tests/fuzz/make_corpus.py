@@ -94,6 +94,11 @@ def idx_corpus():
         "broken-gzip-header-only.idx.gz": good_gz[:10],
         # A header announcing one byte, then 2 MB of zeros: refused without inflating them all.
         "broken-gzip-bomb.idx.gz": gz(idx(0x08, [1], [5]) + bytes(2 << 20)),
+        # A header announcing 3.5 GB in a file of a few dozen bytes: more than deflate can give
+        # (1032:1), refused before any data is inflated.
+        "broken-gzip-announces-3.5gb.idx.gz": gz(idx(0x08, [3500, 1000, 1000], None, raw_payload=bytes(64))),
+        # A valid gzipped IDX file followed by bytes that are not a gzip member.
+        "broken-gzip-trailing-garbage.idx.gz": gz(idx(0x08, [3], [7, 2, 1])) + b"junk",
     }
     for name, data in broken.items():
         write("idx", name, data)

@@ -2,11 +2,18 @@
 // truncated and wrong-magic IDX files; corrupt, truncated and mismatched checkpoints. Most come
 // from the fuzz targets' seed corpus (tests/fuzz/corpus, written by tests/fuzz/make_corpus.py),
 // which is also checked to hold what its file names say; the regressions found by fuzzing and
-// reviewing the readers (docs/fuzzing.md) are built here byte by byte.
+// reviewing the readers (docs/fuzzing.md) are built here byte by byte, and so are the memory
+// bombs (gigabytes announced or held in a few megabytes of deflate, built in milliseconds),
+// which are read in a child process under an address-space limit.
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "../nn/nn_helpers.hpp"
 #include "bad_input.hpp"
@@ -82,6 +89,61 @@ struct ZipEntry {
     bool zip64_sizes = false;
 };
 
+// An entry whose deflated bytes and CRC-32 are given (for data too large to hold in memory).
+struct PackedEntry {
+    std::string name;
+    std::vector<unsigned char> packed;
+    std::uint32_t crc;
+    std::uint64_t size;
+};
+
+// A ZIP archive of deflated entries, given packed.
+std::vector<unsigned char> zip_of(const std::vector<PackedEntry>& entries) {
+    std::vector<unsigned char> b, central;
+    for (const PackedEntry& e : entries) {
+        const std::size_t local = b.size();
+        put(b, 0x04034b50, 4);
+        put(b, 20, 2);
+        put(b, 0, 2);
+        put(b, 8, 2);
+        put(b, 0, 4);
+        put(b, e.crc, 4);
+        put(b, e.packed.size(), 4);
+        put(b, e.size, 4);
+        put(b, e.name.size(), 2);
+        put(b, 0, 2);
+        b.insert(b.end(), e.name.begin(), e.name.end());
+        b.insert(b.end(), e.packed.begin(), e.packed.end());
+        put(central, 0x02014b50, 4);
+        put(central, 20, 2);
+        put(central, 20, 2);
+        put(central, 0, 2);
+        put(central, 8, 2);
+        put(central, 0, 4);
+        put(central, e.crc, 4);
+        put(central, e.packed.size(), 4);
+        put(central, e.size, 4);
+        put(central, e.name.size(), 2);
+        put(central, 0, 2);
+        put(central, 0, 2);
+        put(central, 0, 2);
+        put(central, 0, 2);
+        put(central, 0, 4);
+        put(central, local, 4);
+        central.insert(central.end(), e.name.begin(), e.name.end());
+    }
+    const std::size_t cd = b.size();
+    b.insert(b.end(), central.begin(), central.end());
+    put(b, 0x06054b50, 4);
+    put(b, 0, 4);
+    put(b, entries.size(), 2);
+    put(b, entries.size(), 2);
+    put(b, central.size(), 4);
+    put(b, cd, 4);
+    put(b, 0, 2);
+    return b;
+}
+
 std::vector<unsigned char> zip_of(const ZipEntry& e) {
     const std::vector<unsigned char> packed =
         e.deflate ? deflate_raw(e.data) : std::vector<unsigned char>(e.data.begin(), e.data.end());
@@ -155,6 +217,131 @@ std::vector<unsigned char> gzip_member(const std::vector<unsigned char>& data) {
     return out;
 }
 
+// A raw deflate stream of `prefix` followed by `zeros` zero bytes, built in milliseconds however
+// many zeros: one mebibyte of zeros is deflated once after a full flush (which resets the
+// compressor, so the bytes stand on their own) and its bytes repeated. Deflate's best ratio,
+// about 1030:1, so gigabytes fit in megabytes. `crc` gets the CRC-32 of the inflated bytes.
+std::vector<unsigned char> deflate_zeros(const std::vector<unsigned char>& prefix,
+                                         std::uint64_t zeros, std::uint32_t& crc) {
+    constexpr std::size_t kMiB = std::size_t(1) << 20;
+    REQUIRE(zeros % kMiB == 0);
+    const std::vector<unsigned char> mib(kMiB, 0);
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    auto run = [&](const std::vector<unsigned char>& in, int flush) {
+        std::vector<unsigned char> out(compressBound(static_cast<uLong>(in.size())) + 64);
+        z.next_in = const_cast<Bytef*>(in.data());
+        z.avail_in = static_cast<uInt>(in.size());
+        z.next_out = out.data();
+        z.avail_out = static_cast<uInt>(out.size());
+        REQUIRE(deflate(&z, flush) == (flush == Z_FINISH ? Z_STREAM_END : Z_OK));
+        REQUIRE(z.avail_in == 0);
+        out.resize(out.size() - z.avail_out);
+        return out;
+    };
+    std::vector<unsigned char> out = run(prefix, Z_FULL_FLUSH);
+    const std::vector<unsigned char> block = run(mib, Z_FULL_FLUSH);
+    for (std::uint64_t i = 0; i < zeros / kMiB; ++i)
+        out.insert(out.end(), block.begin(), block.end());
+    const std::vector<unsigned char> end = run({}, Z_FINISH);
+    out.insert(out.end(), end.begin(), end.end());
+    deflateEnd(&z);
+    // CRC-32 of the zeros by doubling: crc(2n zeros) = combine(crc(n), crc(n), n).
+    uLong zeros_crc = crc32(0L, Z_NULL, 0);
+    uLong piece = crc32(0L, mib.data(), static_cast<uInt>(kMiB));
+    for (std::uint64_t n = zeros / kMiB, len = kMiB; n > 0; n >>= 1, len *= 2) {
+        if (n & 1) zeros_crc = crc32_combine(zeros_crc, piece, static_cast<z_off_t>(len));
+        piece = crc32_combine(piece, piece, static_cast<z_off_t>(len));
+    }
+    crc = static_cast<std::uint32_t>(
+        crc32_combine(crc32(0L, prefix.data(), static_cast<uInt>(prefix.size())), zeros_crc,
+                      static_cast<z_off_t>(zeros)));
+    return out;
+}
+
+// The same as a gzip file (one member).
+std::vector<unsigned char> gzip_zeros(const std::vector<unsigned char>& prefix,
+                                      std::uint64_t zeros) {
+    std::uint32_t crc = 0;
+    const std::vector<unsigned char> body = deflate_zeros(prefix, zeros, crc);
+    const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    std::vector<unsigned char> out(sizeof header + body.size());
+    std::copy(header, header + sizeof header, out.begin());
+    std::copy(body.begin(), body.end(), out.begin() + sizeof header);
+    put(out, crc, 4);
+    put(out, (prefix.size() + zeros) & 0xffffffff, 4);
+    return out;
+}
+
+// An IDX header: uint8 elements of the given sizes.
+std::vector<unsigned char> idx_u8_header(const std::vector<std::uint32_t>& dims) {
+    std::vector<unsigned char> b{0, 0, 0x08, static_cast<unsigned char>(dims.size())};
+    for (std::uint32_t d : dims)
+        for (int shift = 24; shift >= 0; shift -= 8)
+            b.push_back(static_cast<unsigned char>(d >> shift));
+    return b;
+}
+
+// Runs `f` in a child process whose address space may grow by at most `extra_bytes`, and returns
+// true if it returned normally (false if it threw, std::bad_alloc included, or died). A reader
+// that inflates or allocates for a bomb fails here quickly instead of exhausting the machine.
+// Sanitizers reserve terabytes of address space, so under them the limit is left off (and the
+// test then checks only the outcome).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kLimitAddressSpace = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+constexpr bool kLimitAddressSpace = false;
+#else
+constexpr bool kLimitAddressSpace = true;
+#endif
+#else
+constexpr bool kLimitAddressSpace = true;
+#endif
+
+template <class F>
+bool within_memory(std::size_t extra_bytes, F&& f) {
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        if (kLimitAddressSpace) {
+            unsigned long pages = 0;
+            std::FILE* statm = std::fopen("/proc/self/statm", "r");
+            if (statm == nullptr || std::fscanf(statm, "%lu", &pages) != 1) ::_exit(10);
+            std::fclose(statm);
+            const rlim_t now = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::getpagesize());
+            const rlimit limit{now + extra_bytes, now + extra_bytes};
+            if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(11);
+        }
+        try {
+            f();
+        } catch (const std::bad_alloc&) {
+            ::_exit(2);
+        } catch (...) {
+            ::_exit(1);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    INFO("child status " << status);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Whether f throws E with `fragment` in its message (for a child process of within_memory, where
+// Catch's checks cannot report).
+template <class E, class F>
+bool throws_error(F&& f, const std::string& fragment) {
+    try {
+        f();
+    } catch (const E& e) {
+        return std::string(e.what()).find(fragment) != std::string::npos;
+    }
+    return false;
+}
+
 // A bad file: what it is, its name in the corpus, and what the error must say.
 struct BadFile {
     const char* input;
@@ -186,7 +373,8 @@ TEST_CASE("corrupt, truncated and wrong-magic IDX files", "[errors][files][idx]"
         {"IDX file with a zero dimension", "broken-zero-dim.idx", {"dimension 1 has size 0"}},
         {"IDX file with absurd sizes",
          "broken-huge-dims.idx",
-         {"sizes 4294967295 are absurdly large"}},
+         {"sizes 4294967295x4294967295 of float64 are absurdly large: they need more than 2^64 "
+          "bytes of data, over the limit of 4294967296 bytes"}},
         {"gzipped IDX file cut in half",
          "broken-cut.idx.gz",
          {"truncated gzip data (unexpected end of file)"}},
@@ -201,7 +389,14 @@ TEST_CASE("corrupt, truncated and wrong-magic IDX files", "[errors][files][idx]"
          {"corrupt gzip data: incorrect data check"}},
         {"gzipped IDX file whose header announces 1 byte, then 2 MB",
          "broken-gzip-bomb.idx.gz",
-         {"trailing data: sizes 1 of uint8 need 1 bytes of data, the file has more than 1048577"}},
+         {"trailing data: sizes 1 of uint8 need 1 bytes of data, the file has at least 2"}},
+        {"gzipped IDX file of 35 bytes whose header announces 3.5 GB",
+         "broken-gzip-announces-3.5gb.idx.gz",
+         {"truncated: sizes 3500x1000x1000 of uint8 need 3500000000 bytes of data, more than 35 "
+          "bytes of gzip data can hold (deflate expands at most 1032 times)"}},
+        {"gzipped IDX file followed by 4 bytes that are not gzip",
+         "broken-gzip-trailing-garbage.idx.gz",
+         {"trailing garbage: 4 bytes after the end of the gzip data"}},
     };
     for (const BadFile& c : cases) {
         const std::string path = idx_seed(c.file);
@@ -298,6 +493,11 @@ TEST_CASE("corrupt, truncated and mismatched checkpoints", "[errors][files][seri
     const std::string twice = checkpoint_seed("mismatch-duplicate.npz");
     expect_error<IOError>("checkpoint holding one tensor twice", [&] { nn::load(*net, twice); },
                           {twice, "the archive holds '0.bias' twice"});
+    // load_npz returned both copies.
+    expect_error<IOError>("archive holding one tensor twice, read by load_npz",
+                          [&] { nn::load_npz(twice); },
+                          {"load_npz: " + twice,
+                           "the archive holds '0.bias' twice (entries 0.bias.npy and 0.bias.npy)"});
     const std::string empty = checkpoint_seed("empty-archive.npz");
     expect_error<ValueError>("checkpoint archive with no tensors", [&] { nn::load(*net, empty); },
                              {empty,
@@ -422,12 +622,27 @@ TEST_CASE("regressions found by fuzzing and reviewing the readers", "[errors][fi
             [&] { nn::load_npz(tmp.file("claims.npz")); },
             {tmp.file("claims.npz"), "entry w.npy claims 4026531840 bytes, more than its " +
                                          std::to_string(packed) + " deflated bytes can hold"});
-        // The claim is checked against deflate's limit, not a guess: 1032 times is accepted
-        // (and fails only because the data does not inflate to it).
+        // The claim is checked against deflate's limit, not a guess: 1032 times passes that
+        // check (and fails only because the .npy header needs less).
         e.claimed_size = 1032 * packed;
         write_bytes(tmp.file("limit.npz"), zip_of(e));
         require_throws<IOError>([&] { nn::load_npz(tmp.file("limit.npz")); },
-                                {"entry w.npy does not inflate"});
+                                {"w.npy: trailing data: shape [1] needs 4 bytes of data, found " +
+                                 std::to_string(1032 * packed - 128)});
+        // A claim that agrees with the .npy header, over a stream that holds more (or less),
+        // is refused once the claimed bytes are inflated: never more than one byte past them.
+        std::uint32_t crc = 0;
+        const auto header =
+            npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", 0);
+        PackedEntry longer{"w.npy", deflate_zeros({header.begin(), header.end()}, 1 << 20, crc),
+                           crc, header.size() + 4};
+        write_bytes(tmp.file("longer.npz"), zip_of(std::vector<PackedEntry>{longer}));
+        require_throws<IOError>([&] { nn::load_npz(tmp.file("longer.npz")); },
+                                {"entry w.npy does not inflate to its 132 bytes (it holds more)"});
+        PackedEntry shorter{"w.npy", deflate_raw(header), 0, header.size() + 4};
+        write_bytes(tmp.file("shorter.npz"), zip_of(std::vector<PackedEntry>{shorter}));
+        require_throws<IOError>([&] { nn::load_npz(tmp.file("shorter.npz")); },
+                                {"entry w.npy does not inflate to its 132 bytes"});
     }
 
     SECTION("names with control characters are escaped in messages") {
@@ -514,8 +729,9 @@ TEST_CASE("regressions found by fuzzing and reviewing the readers", "[errors][fi
     SECTION("a gzipped IDX file that inflates far beyond its header") {
         // read_idx inflated the whole file (up to 16 GB) before looking at the header, so a few
         // kilobytes of gzip could take gigabytes of memory. It now reads the header, then the
-        // data the header announces, and stops at the first byte too many: here a header
-        // announcing one byte, followed by 64 MB of zeros in 64 gzip members of 1 KB each.
+        // data the header announces, and stops at the first byte too many (it counted up to
+        // 1 MB more at first): here a header announcing one byte, followed by 64 MB of zeros in
+        // 64 gzip members of 1 KB each.
         std::vector<unsigned char> file = gzip_member({0, 0, 8, 1, 0, 0, 0, 1, 42});
         const auto mb = gzip_member(std::vector<unsigned char>(1 << 20, 0));
         for (int i = 0; i < 64; ++i) file.insert(file.end(), mb.begin(), mb.end());
@@ -525,7 +741,7 @@ TEST_CASE("regressions found by fuzzing and reviewing the readers", "[errors][fi
                               [&] { read_idx(tmp.file("bomb.gz")); },
                               {tmp.file("bomb.gz"),
                                "trailing data: sizes 1 of uint8 need 1 bytes of data, the file "
-                               "has more than 1048577"});
+                               "has at least 2"});
     }
 
     SECTION("zlib's messages do not repeat the file name") {
@@ -538,4 +754,163 @@ TEST_CASE("regressions found by fuzzing and reviewing the readers", "[errors][fi
             REQUIRE(msg == "read_idx: " + path + ": corrupt gzip data: incorrect data check");
         }
     }
+}
+
+TEST_CASE("memory bombs are refused before they are inflated", "[errors][files][bombs]") {
+    // Each file announces or holds gigabytes in a few megabytes of deflate. The readers ran
+    // until killed (16 GB resident) or took gigabytes and seconds before refusing; now they
+    // refuse from the headers, within 256 MB more address space than the test already has.
+    constexpr std::uint64_t kMiB = std::uint64_t(1) << 20;
+    constexpr std::size_t kLimit = 256 << 20;
+    TempDir tmp;
+
+    SECTION("the bomb builders make valid files") {
+        // Small enough to read: the same builders give files that read back as what they hold.
+        write_bytes(tmp.file("zeros.idx.gz"), gzip_zeros(idx_u8_header({8, 1024, 1024}), 8 * kMiB));
+        const IdxArray a = read_idx(tmp.file("zeros.idx.gz"));
+        REQUIRE(a.dims == std::vector<std::size_t>{8, 1024, 1024});
+        REQUIRE(std::count(a.bytes.begin(), a.bytes.end(), 0) == 8 * 1024 * 1024);
+        const auto npy =
+            npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (131072,), }", 0);
+        PackedEntry e{"w.npy", {}, 0, npy.size() + kMiB};
+        e.packed = deflate_zeros({npy.begin(), npy.end()}, kMiB, e.crc);
+        write_bytes(tmp.file("zeros.npz"), zip_of(std::vector<PackedEntry>{e}));
+        const auto loaded = nn::load_npz(tmp.file("zeros.npz"));
+        REQUIRE(loaded.size() == 1);
+        REQUIRE(loaded[0].second.to_vector() == std::vector<double>(131072, 0.0));
+    }
+
+    SECTION("a gzipped IDX file announcing more than its gzip data can hold") {
+        // 3.5 GB announced (under the 4 GiB limit), 512 MB held in 0.5 MB: read_idx inflated
+        // all 512 MB (and would have taken 3.5 GB from a larger file) before it found the file
+        // truncated. 3.5 GB is more than 1032 times the file's size.
+        const std::string path = tmp.file("announces.idx.gz");
+        const auto gz = gzip_zeros(idx_u8_header({3500, 1000, 1000}), 512 * kMiB);
+        write_bytes(path, gz);
+        const std::string why =
+            "truncated: sizes 3500x1000x1000 of uint8 need 3500000000 bytes "
+            "of data, more than " +
+            std::to_string(gz.size()) + " bytes of gzip data can hold";
+        REQUIRE(within_memory(kLimit, [&] {
+            if (!throws_error<IOError>([&] { read_idx(path); }, why)) throw std::runtime_error("");
+        }));
+        expect_error<IOError>("gzipped IDX file announcing 3.5 GB, holding 512 MB in 0.5 MB",
+                              [&] { read_idx(path); }, {path, why, "deflate expands at most 1032"});
+    }
+
+    SECTION("a gzipped IDX file over the size limit, whose gzip data can hold it") {
+        // 4.3 GB announced and held, in 4.2 MB: read_idx inflated it all (a 17 MB file holding
+        // 17.2 GB took 16 GB before the process was killed). Over kIdxMaxBytes (4 GiB), it is
+        // refused from its header; a larger max_bytes would read it.
+        const std::string path = tmp.file("holds.idx.gz");
+        write_bytes(path, gzip_zeros(idx_u8_header({4352, 1024, 1024}), 4352 * kMiB));
+        REQUIRE(within_memory(kLimit, [&] {
+            if (!throws_error<IOError>([&] { read_idx(path); }, "over the limit"))
+                throw std::runtime_error("");
+        }));
+        expect_error<IOError>("gzipped IDX file holding 4.3 GB in 4.2 MB", [&] { read_idx(path); },
+                              {path,
+                               "sizes 4352x1024x1024 of uint8 are absurdly large: they need "
+                               "4563402752 bytes of data, over the limit of 4294967296 bytes"});
+        // The limit is a parameter: a file over a smaller one is refused the same way.
+        const std::string small = idx_seed("images-u8-3x4x4.idx");
+        require_throws<IOError>([&] { read_idx(small, 47); },
+                                {"they need 48 bytes of data, over the limit of 47 bytes"});
+        REQUIRE(read_idx(small, 48).bytes.size() == 48);
+    }
+
+    SECTION("a checkpoint entry of the wrong shape holding 2 GiB") {
+        // A 2 MB archive of the fuzz module's tensors whose 0.weight is 2 GiB of zeros of shape
+        // [536870912]: nn::load inflated it (4.2 GB, 12.5 s) before it compared shapes. The
+        // .npy header is read first now, and the shape refused.
+        const std::string path = tmp.file("shape-bomb.npz");
+        std::vector<PackedEntry> entries;
+        for (const auto& [name, t] : fuzz_module()->state()) {
+            PackedEntry e{name + ".npy", {}, 0, 0};
+            std::vector<std::uint8_t> npy = nn::encode_npy(t);
+            if (name == "0.weight") {
+                npy = npy_with_header(
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (536870912,), }", 0);
+                e.size = npy.size() + (std::uint64_t(2) << 30);
+                e.packed = deflate_zeros({npy.begin(), npy.end()}, std::uint64_t(2) << 30, e.crc);
+            } else {
+                e.size = npy.size();
+                e.packed = deflate_zeros({npy.begin(), npy.end()}, 0, e.crc);
+            }
+            entries.push_back(e);
+        }
+        write_bytes(path, zip_of(entries));
+        REQUIRE(read_bytes(path).size() < 3 * kMiB);
+        const std::string why = "0.weight is [536870912] in the file but [2, 3] in the module";
+        REQUIRE(within_memory(kLimit, [&] {
+            auto net = fuzz_module();
+            if (!throws_error<ShapeError>([&] { nn::load(*net, path); }, why))
+                throw std::runtime_error("");
+        }));
+        auto net = fuzz_module();
+        const auto before = values_of(*net);
+        expect_error<ShapeError>("checkpoint whose 0.weight is 2 GiB of the wrong shape, in 2 MB",
+                                 [&] { nn::load(*net, path); }, {path, "shapes differ: " + why});
+        REQUIRE(values_of(*net) == before);
+        // An entry whose .npy header announces less than the archive says it holds is refused
+        // before it is inflated too (load_npz allocated and inflated the 2 GiB first).
+        const auto small =
+            npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 0);
+        entries[0].packed =
+            deflate_zeros({small.begin(), small.end()}, std::uint64_t(2) << 30, entries[0].crc);
+        entries[0].size = small.size() + (std::uint64_t(2) << 30);
+        write_bytes(path, zip_of(entries));
+        const std::string trailing =
+            "0.weight.npy: trailing data: shape [2, 3] needs 24 bytes of data, found 2147483648";
+        REQUIRE(within_memory(kLimit, [&] {
+            if (!throws_error<IOError>([&] { nn::load_npz(path); }, trailing))
+                throw std::runtime_error("");
+        }));
+        expect_error<IOError>("checkpoint entry of shape [2, 3] holding 2 GiB, in 2 MB",
+                              [&] { nn::load_npz(path); }, {path, trailing});
+    }
+}
+
+TEST_CASE("gzip data ends where its last member ends", "[errors][files][idx]") {
+    // zlib's gzread stopped at the end of the last gzip member and ignored whatever followed, so
+    // a gzipped IDX file with trailing bytes read, while a plain one is refused. Members back to
+    // back still read as one stream (RFC 1952, and gzip(1)); anything else after them is
+    // refused, zeros included (gzip(1) only warns about them).
+    TempDir tmp;
+    const std::vector<unsigned char> labels = {0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1};
+    const auto gz = gzip_member(labels);
+    auto with = [&](const std::vector<unsigned char>& tail) {
+        std::vector<unsigned char> b = gz;
+        b.insert(b.end(), tail.begin(), tail.end());
+        return b;
+    };
+    write_bytes(tmp.file("garbage.idx.gz"), with({'j', 'u', 'n', 'k'}));
+    expect_error<IOError>("gzipped IDX file followed by 4 bytes of text",
+                          [&] { read_idx(tmp.file("garbage.idx.gz")); },
+                          {"read_idx: " + tmp.file("garbage.idx.gz"),
+                           "trailing garbage: 4 bytes after the end of the gzip data (at byte " +
+                               std::to_string(gz.size()) + ") that are not a gzip member"});
+    write_bytes(tmp.file("zeros.idx.gz"), with(std::vector<unsigned char>(512, 0)));
+    expect_error<IOError>("gzipped IDX file followed by 512 zero bytes",
+                          [&] { read_idx(tmp.file("zeros.idx.gz")); },
+                          {"trailing garbage: 512 bytes after the end of the gzip data"});
+    write_bytes(tmp.file("one.idx.gz"), with({0x1f}));
+    expect_error<IOError>("gzipped IDX file followed by half a gzip magic number",
+                          [&] { read_idx(tmp.file("one.idx.gz")); },
+                          {"trailing garbage: 1 bytes after the end of the gzip data"});
+    // A second member cut short is a truncated gzip file; a second member of no data, a gzip
+    // file still.
+    const auto empty = gzip_member({});
+    write_bytes(tmp.file("cut.idx.gz"), with({empty.begin(), empty.begin() + 12}));
+    expect_error<IOError>("gzipped IDX file followed by a gzip member cut short",
+                          [&] { read_idx(tmp.file("cut.idx.gz")); },
+                          {"truncated gzip data (unexpected end of file)"});
+    write_bytes(tmp.file("two.idx.gz"), with(empty));
+    REQUIRE(read_idx(tmp.file("two.idx.gz")).bytes == std::vector<std::uint8_t>{7, 2, 1});
+    // Trailing bytes after the data inside the gzip stream are trailing data, as in a plain file.
+    write_bytes(tmp.file("long.idx.gz"), gzip_member({0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1, 9}));
+    expect_error<IOError>("gzipped IDX file holding one byte more than its header announces",
+                          [&] { read_idx(tmp.file("long.idx.gz")); },
+                          {"trailing data: sizes 3 of uint8 need 3 bytes of data, the file has "
+                           "at least 4"});
 }
