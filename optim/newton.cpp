@@ -13,6 +13,7 @@
 
 #include "ops/creation.hpp"
 #include "optim/curvature.hpp"
+#include "optim/trust_region_subproblem.hpp"
 
 namespace tg::optim {
 
@@ -107,6 +108,8 @@ void Newton::check_size() const {
     }
     if (!(options_.min_eigenvalue() > 0)) throw ValueError("Newton: min_eigenvalue must be > 0");
     if (!(options_.damping() > 0)) throw ValueError("Newton: damping must be > 0");
+    if (!(options_.initial_radius() > 0) || !(options_.max_radius() >= options_.initial_radius()))
+        throw ValueError("Newton: need 0 < initial_radius <= max_radius");
     if (options_.line_search() == LineSearchKind::strong_wolfe) {
         throw ValueError(
             "Newton: the line search is backtracking or none (strong Wolfe would "
@@ -118,6 +121,7 @@ void Newton::check_size() const {
 void Newton::reset() {
     Optimizer::reset();
     mu_ = -1;
+    radius_ = -1;
     last_min_eigenvalue_ = last_shift_ = 0;
 }
 
@@ -141,6 +145,8 @@ Tensor Newton::step(const LossFunction& loss_fn) {
     if (stop_at_start(f, g_norm)) return start_loss;
     const bool levenberg = options_.modification() == HessianModification::levenberg;
     if (levenberg && mu_ < 0) mu_ = options_.damping();
+    const bool trust_region = options_.modification() == HessianModification::trust_region;
+    if (trust_region && radius_ < 0) radius_ = options_.initial_radius();
     std::size_t done = 0;
     FlatVector x_trial(n);
     const auto move_to = [&](const FlatVector& p, double alpha) {
@@ -176,7 +182,57 @@ Tensor Newton::step(const LossFunction& loss_fn) {
 
         FlatVector p;
         double alpha = 1;
-        if (levenberg) {
+        if (trust_region) {
+            const std::vector<double> mu(lambda.begin(), lambda.end());
+            const Matrix& vectors = std::get<1>(eig);
+            std::vector<double> q(n * n);
+            for (std::size_t j = 0; j < n; ++j)
+                for (std::size_t i = 0; i < n; ++i) q[i + n * j] = vectors(i, j);
+            bool accepted = false, stopped = false;
+            while (!accepted && !stopped) {
+                const detail::TrustRegionStep tr = detail::solve_trust_region(mu, q, g, radius_);
+                p = tr.p;
+                last_shift_ = tr.lambda;
+                const double predicted = -(dot(g, p) + 0.5 * quadratic_form(h, p));
+                move_to(p, 1);
+                const double f_new = call_loss(loss_fn);
+                double rho = predicted > 0 && std::isfinite(f_new)
+                                 ? (f - f_new) / predicted
+                                 : -std::numeric_limits<double>::infinity();
+                // A decrease below f's rounding cannot be measured (see Levenberg below).
+                const double rounding = 16 * std::numeric_limits<double>::epsilon() * std::abs(f);
+                if (predicted > 0 && predicted <= rounding && std::isfinite(f_new) &&
+                    f_new <= f + rounding)
+                    rho = 1;
+                const double p_norm = norm(p);
+                if (rho < 0.25) {
+                    radius_ = 0.25 * std::min(radius_, p_norm);
+                } else if (rho > 0.75 && p_norm >= 0.99 * radius_) {
+                    radius_ = std::min(2 * radius_, options_.max_radius());
+                }
+                if (rho > 0.1) {
+                    accepted = true;
+                    break;
+                }
+                write_parameters(x);
+                ++done;
+                finish_iteration({0, f, g_norm, 0.0, 0.0});  // a rejected step
+                const double floor =
+                    std::max(options_.tolerance_step(), std::numeric_limits<double>::epsilon()) *
+                    std::max(1.0, norm(x));
+                if (radius_ <= floor) {
+                    set_status(Status::converged_step,
+                               fmt::format("trust radius {:.3g} <= {:.3g} (tolerance_step x "
+                                           "max(1, ||x||)) after {} iterations",
+                                           radius_, floor, counters_.iterations));
+                    stopped = true;
+                } else if (options_.max_iter() > 0 && done >= options_.max_iter()) {
+                    set_status(Status::max_iterations, iterations_reason(options_.max_iter()));
+                    stopped = true;
+                }
+            }
+            if (stopped) break;
+        } else if (levenberg) {
             // Levenberg-Marquardt: grow mu until a step decreases the loss.
             bool accepted = false;
             while (!accepted) {

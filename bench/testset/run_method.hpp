@@ -83,6 +83,11 @@ inline std::vector<Method> methods() {
          }},
         {"Newton eigenvalue shift",
          [](const Problem& p) { return run_newton<Newton>(p, NewtonOptions()); }},
+        {"Newton trust region",
+         [](const Problem& p) {
+             return run_newton<Newton>(
+                 p, NewtonOptions().modification(HessianModification::trust_region));
+         }},
         {"Newton Levenberg",
          [](const Problem& p) {
              return run_newton<Newton>(
