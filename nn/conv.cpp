@@ -5,10 +5,18 @@
 #include "ops/arithmetic.hpp"
 #include "ops/creation.hpp"
 #include "ops/im2col.hpp"
+#include "ops/kernels.hpp"
 #include "ops/linalg.hpp"
 #include "ops/shape.hpp"
 
 namespace tg::nn {
+
+namespace {
+// A size already checked not to be negative.
+std::size_t u(std::int64_t v) {
+    return static_cast<std::size_t>(v);
+}
+}  // namespace
 
 Size2 Padding2d::resolve(const char* who, Size2 kernel) const {
     if (!same) return size;
@@ -48,19 +56,22 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
         throw DTypeError(std::string("conv2d: input is ") + dtype_name(x.dtype()) +
                          " but the weight is " + dtype_name(weight.dtype()));
     }
-    if (stride.h == 0 || stride.w == 0) {
-        throw ValueError("conv2d: stride " + stride.str() + " must be positive");
-    }
+    check_size2("conv2d", "stride", stride, 1);
+    check_size2("conv2d", "padding", padding, 0);
+    const std::size_t sh = u(stride.h), sw = u(stride.w), ph = u(padding.h), pw = u(padding.w);
     const std::size_t N = x.shape()[0], H = x.shape()[2], W = x.shape()[3];
-    if (kh > H + 2 * padding.h || kw > W + 2 * padding.w) {
+    const std::size_t PH = padded_size("conv2d", H, ph), PW = padded_size("conv2d", W, pw);
+    if (kh > PH || kw > PW) {
         throw ShapeError("conv2d: kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
-                         " is larger than the padded input " + std::to_string(H + 2 * padding.h) +
-                         "x" + std::to_string(W + 2 * padding.w) + " (input " +
-                         shape_str(x.shape()) + ", padding " + padding.str() + ")");
+                         " is larger than the padded input " + std::to_string(PH) + "x" +
+                         std::to_string(PW) + " (input " + shape_str(x.shape()) + ", padding " +
+                         padding.str() + ")");
     }
-    const Window window{kh, kw, stride.h, stride.w, padding.h, padding.w};
-    const std::size_t OH = (H + 2 * padding.h - kh) / stride.h + 1;
-    const std::size_t OW = (W + 2 * padding.w - kw) / stride.w + 1;
+    const Window window{kh, kw, sh, sw, ph, pw};
+    const std::size_t OH = (PH - kh) / sh + 1;
+    const std::size_t OW = (PW - kw) / sw + 1;
+    // An absurd padding makes an output too large to count.
+    kernels::checked_numel("conv2d", Shape{N, O, OH, OW}, x.dtype());
 
     const Tensor columns = unfold(x, window);                            // [N, C*kh*kw, OH*OW]
     const Tensor filters = reshape(weight, {i64(O), i64(C * kh * kw)});  // [O, C*kh*kw]
@@ -80,14 +91,14 @@ Conv2d::Conv2d(const Conv2dOptions& options, Generator& gen)
       options_(options),
       padding_(options.padding().resolve("Conv2d", options.kernel_size())) {
     const Size2 k = options.kernel_size();
-    if (options.in_channels() == 0 || options.out_channels() == 0 || k.h == 0 || k.w == 0 ||
-        options.stride().h == 0 || options.stride().w == 0) {
+    // The options refuse kernel sizes and strides below 1 when they are set.
+    if (options.in_channels() == 0 || options.out_channels() == 0) {
         throw ValueError("Conv2d: channels, kernel size and stride must be positive, got " +
                          repr());
     }
     weight = register_parameter(
         "weight",
-        zeros({options.out_channels(), options.in_channels(), k.h, k.w}, options.dtype()));
+        zeros({options.out_channels(), options.in_channels(), u(k.h), u(k.w)}, options.dtype()));
     if (options.bias())
         bias = register_parameter("bias", zeros({options.out_channels()}, options.dtype()));
     reset_own_parameters(gen);

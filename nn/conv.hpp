@@ -8,6 +8,9 @@
 // adjoint (fold) drops the gradient of the padded border, so no padded copy of the input is
 // made. Derivatives of every order come from those ops' own rules.
 
+#include <string>
+#include <type_traits>
+
 #include "autograd/dtype.hpp"
 #include "nn/module.hpp"
 #include "nn/options.hpp"
@@ -21,26 +24,38 @@ struct SamePadding {};
 constexpr SamePadding kSame{};
 
 struct Padding2d {
-    Padding2d(std::size_t both) : size(both) {}  // NOLINT: implicit, as in .padding(2)
-    Padding2d(std::size_t height, std::size_t width) : size(height, width) {}
+    template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+    Padding2d(I both) : size(both) {}  // NOLINT: implicit, as in .padding(2)
+    template <class I, class J,
+              std::enable_if_t<std::is_integral_v<I> && std::is_integral_v<J>, int> = 0>
+    Padding2d(I height, J width) : size(height, width) {}
     Padding2d(Size2 s) : size(s) {}                  // NOLINT: implicit
     Padding2d(SamePadding) : size(0), same(true) {}  // NOLINT: implicit, as in .padding(kSame)
     // The padding for a kernel: `size`, or (k - 1) / 2 per axis for kSame.
     Size2 resolve(const char* who, Size2 kernel) const;
+    // ValueError naming `who` if the padding is negative.
+    void check(const std::string& who) const {
+        if (!same) check_size2(who, "padding", size, 0);
+    }
     std::string str() const { return same ? "same" : size.str(); }
 
     Size2 size;
     bool same = false;
 };
 
+// Kernel sizes and strides must be positive and paddings not negative: the setters (and the
+// constructor) refuse anything else with a ValueError.
 struct Conv2dOptions {
     Conv2dOptions(std::size_t in_channels, std::size_t out_channels, Size2 kernel_size)
-        : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+        : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {
+        check_size2("Conv2dOptions", "kernel_size", kernel_size, 1);
+    }
     TG_OPTION(std::size_t, in_channels);
     TG_OPTION(std::size_t, out_channels);
-    TG_OPTION(Size2, kernel_size);
-    TG_OPTION(Size2, stride) = 1;
-    TG_OPTION(Padding2d, padding) = 0;
+    TG_CHECKED_OPTION(Size2, kernel_size,
+                      check_size2("Conv2dOptions", "kernel_size", new_kernel_size, 1));
+    TG_CHECKED_OPTION(Size2, stride, check_size2("Conv2dOptions", "stride", new_stride, 1)) = 1;
+    TG_CHECKED_OPTION(Padding2d, padding, new_padding.check("Conv2dOptions")) = 0;
     TG_OPTION(bool, bias) = true;
     TG_OPTION(DType, dtype) = kFloat32;
 };
@@ -48,7 +63,8 @@ struct Conv2dOptions {
 namespace functional {
 // x [N, C, H, W], weight [O, C, kh, kw], bias [O] or undefined -> [N, O, OH, OW] with
 // OH = (H + 2 ph - kh) / sh + 1 (and the same for OW). ShapeError if the kernel is larger than
-// the padded input or the channels do not match.
+// the padded input, the channels do not match or the output's size overflows; ValueError for a
+// stride below 1, a negative padding, or a padding so large that H + 2 ph overflows.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride = 1,
               Size2 padding = 0);
 }  // namespace functional

@@ -5,6 +5,7 @@
 #include "autograd/errors.hpp"
 #include "ops/creation.hpp"
 #include "ops/im2col.hpp"
+#include "ops/kernels.hpp"
 #include "ops/math.hpp"
 #include "ops/reduction.hpp"
 #include "ops/shape.hpp"
@@ -24,14 +25,20 @@ struct PoolGeometry {
     Window window;
 };
 
+std::size_t u(std::int64_t v) {  // a size already checked not to be negative
+    return static_cast<std::size_t>(v);
+}
+
 PoolGeometry check_pool(const char* who, const Tensor& x, Size2 k, std::optional<Size2> stride,
                         Size2 padding) {
     const Size2 s = stride.value_or(k);
-    if (k.h == 0 || k.w == 0 || s.h == 0 || s.w == 0) {
+    if (k.h <= 0 || k.w <= 0 || s.h <= 0 || s.w <= 0) {
         throw ValueError(std::string(who) + ": kernel " + k.str() + " and stride " + s.str() +
                          " must be positive");
     }
-    if (2 * padding.h > k.h || 2 * padding.w > k.w) {
+    check_size2(who, "padding", padding, 0);
+    // padding <= kernel / 2, written so that it cannot overflow.
+    if (padding.h > k.h / 2 || padding.w > k.w / 2) {
         throw ValueError(std::string(who) + ": padding " + padding.str() +
                          " is more than half the kernel " + k.str());
     }
@@ -40,19 +47,25 @@ PoolGeometry check_pool(const char* who, const Tensor& x, Size2 k, std::optional
                          shape_str(x.shape()));
     }
     const std::size_t H = x.shape()[2], W = x.shape()[3];
-    if (k.h > H + 2 * padding.h || k.w > W + 2 * padding.w) {
+    const std::size_t PH = padded_size(who, H, u(padding.h)),
+                      PW = padded_size(who, W, u(padding.w));
+    if (u(k.h) > PH || u(k.w) > PW) {
         throw ShapeError(std::string(who) + ": kernel " + k.str() +
-                         " is larger than the padded input " + std::to_string(H + 2 * padding.h) +
-                         "x" + std::to_string(W + 2 * padding.w) + " (input " +
-                         shape_str(x.shape()) + ", padding " + padding.str() + ")");
+                         " is larger than the padded input " + std::to_string(PH) + "x" +
+                         std::to_string(PW) + " (input " + shape_str(x.shape()) + ", padding " +
+                         padding.str() + ")");
     }
+    const std::size_t OH = (PH - u(k.h)) / u(s.h) + 1, OW = (PW - u(k.w)) / u(s.w) + 1;
+    // Every window's pixels are laid out at once: an absurd kernel or padding overflows that.
+    kernels::checked_numel(who, Shape{x.shape()[0], x.shape()[1], u(k.h), u(k.w), OH, OW},
+                           x.dtype());
     return {x.shape()[0],
             x.shape()[1],
             H,
             W,
-            (H + 2 * padding.h - k.h) / s.h + 1,
-            (W + 2 * padding.w - k.w) / s.w + 1,
-            Window{k.h, k.w, s.h, s.w, padding.h, padding.w}};
+            OH,
+            OW,
+            Window{u(k.h), u(k.w), u(s.h), u(s.w), u(padding.h), u(padding.w)}};
 }
 
 // Every window of every channel as a column: [N, C, kh*kw, OH*OW]. Unfold's columns are not

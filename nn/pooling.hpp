@@ -11,21 +11,39 @@
 
 namespace tg::nn {
 
+// ValueError naming `who` unless the kernel and the stride (if given) are positive and the
+// padding is not negative.
+inline void check_pool_kernel(const char* who, Size2 kernel) {
+    check_size2(who, "kernel_size", kernel, 1);
+}
+inline void check_pool_stride(const char* who, const std::optional<Size2>& stride) {
+    if (stride) check_size2(who, "stride", *stride, 1);
+}
+
+// The setters (and constructors) refuse a kernel size or stride below 1 and a negative padding.
 struct MaxPool2dOptions {
-    MaxPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
-    TG_OPTION(Size2, kernel_size);
+    MaxPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {  // NOLINT: implicit
+        check_pool_kernel("MaxPool2dOptions", kernel_size);
+    }
+    TG_CHECKED_OPTION(Size2, kernel_size, check_pool_kernel("MaxPool2dOptions", new_kernel_size));
     // Defaults to the kernel size (non-overlapping windows), as in PyTorch.
-    TG_OPTION(std::optional<Size2>, stride);
+    TG_CHECKED_OPTION(std::optional<Size2>, stride,
+                      check_pool_stride("MaxPool2dOptions", new_stride));
     // Implicit padding; padded pixels never win the max. At most half the kernel.
-    TG_OPTION(Size2, padding) = 0;
+    TG_CHECKED_OPTION(Size2, padding,
+                      check_size2("MaxPool2dOptions", "padding", new_padding, 0)) = 0;
 };
 
 struct AvgPool2dOptions {
-    AvgPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
-    TG_OPTION(Size2, kernel_size);
-    TG_OPTION(std::optional<Size2>, stride);
+    AvgPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {  // NOLINT: implicit
+        check_pool_kernel("AvgPool2dOptions", kernel_size);
+    }
+    TG_CHECKED_OPTION(Size2, kernel_size, check_pool_kernel("AvgPool2dOptions", new_kernel_size));
+    TG_CHECKED_OPTION(std::optional<Size2>, stride,
+                      check_pool_stride("AvgPool2dOptions", new_stride));
     // Implicit zero padding; padded zeros count in the average (PyTorch's count_include_pad).
-    TG_OPTION(Size2, padding) = 0;
+    TG_CHECKED_OPTION(Size2, padding,
+                      check_size2("AvgPool2dOptions", "padding", new_padding, 0)) = 0;
 };
 
 namespace functional {

@@ -23,6 +23,7 @@ const OpDef kSumTo{
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     if (x.shape() == shape) return x;
+    kernels::checked_numel("broadcast_to", shape, x.dtype());
     if (x.dim() > shape.size() ||
         kernels::broadcast_shapes("broadcast_to", x.shape(), shape) != shape) {
         throw ShapeError("broadcast_to: cannot broadcast " + shape_str(x.shape()) + " to " +

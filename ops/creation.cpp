@@ -8,18 +8,26 @@ namespace tg {
 
 using kernels::dispatch;
 
-Tensor full(const Shape& shape, double value, DType dtype) {
+namespace {
+// Every creation function checks its shape first: its element count must not overflow.
+Tensor filled_tensor(const char* op, const Shape& shape, double value, DType dtype) {
+    kernels::checked_numel(op, shape, dtype);
     return dispatch(dtype, [&](auto tag) {
         using T = decltype(tag);
         return Tensor(kernels::filled<T>(shape, static_cast<T>(value)));
     });
 }
+}  // namespace
+
+Tensor full(const Shape& shape, double value, DType dtype) {
+    return filled_tensor("full", shape, value, dtype);
+}
 
 Tensor zeros(const Shape& shape, DType dtype) {
-    return full(shape, 0.0, dtype);
+    return filled_tensor("zeros", shape, 0.0, dtype);
 }
 Tensor ones(const Shape& shape, DType dtype) {
-    return full(shape, 1.0, dtype);
+    return filled_tensor("ones", shape, 1.0, dtype);
 }
 Tensor zeros_like(const Tensor& t) {
     return full(t.shape(), 0.0, t.dtype());
@@ -35,6 +43,7 @@ Tensor scalar_tensor(double value, DType dtype) {
 }
 
 Tensor arange(std::size_t n, DType dtype) {
+    kernels::checked_numel("arange", Shape{n}, dtype);
     return dispatch(dtype, [&](auto tag) {
         using T = decltype(tag);
         auto a = kernels::uninitialized<T>(Shape{n});
@@ -44,6 +53,7 @@ Tensor arange(std::size_t n, DType dtype) {
 }
 
 Tensor eye(std::size_t n, DType dtype) {
+    kernels::checked_numel("eye", Shape{n, n}, dtype);
     return dispatch(dtype, [&](auto tag) {
         using T = decltype(tag);
         auto a = kernels::filled<T>(Shape{n, n}, T(0));
@@ -53,7 +63,7 @@ Tensor eye(std::size_t n, DType dtype) {
 }
 
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, DType dtype) {
-    if (values.size() != kernels::numel_of(shape)) {
+    if (values.size() != kernels::checked_numel("from_vector", shape, dtype)) {
         throw ShapeError("from_vector: " + std::to_string(values.size()) +
                          " values do not fill shape " + shape_str(shape));
     }
@@ -66,6 +76,7 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape, DType 
 }
 
 Tensor one_hot(const std::vector<std::int64_t>& labels, std::size_t classes, DType dtype) {
+    kernels::checked_numel("one_hot", Shape{labels.size(), classes}, dtype);
     return dispatch(dtype, [&](auto tag) {
         using T = decltype(tag);
         auto a = kernels::filled<T>(Shape{labels.size(), classes}, T(0));

@@ -1,6 +1,7 @@
 #include "ops/im2col.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -38,11 +39,29 @@ std::vector<std::int64_t> attrs_of(const Window& w) {
             static_cast<std::int64_t>(w.ph), static_cast<std::int64_t>(w.pw)};
 }
 
+std::string window_str(const Window& w) {
+    auto pair = [](std::size_t a, std::size_t b) {
+        return std::to_string(a) + "x" + std::to_string(b);
+    };
+    return "kernel " + pair(w.kh, w.kw) + ", stride " + pair(w.sh, w.sw) + ", padding " +
+           pair(w.ph, w.pw);
+}
+
+// The largest kernel size, stride, padding or padded input size accepted: the tape stores them
+// as int64, and a size_t above this is most likely a negative number converted.
+constexpr auto kMaxWindowValue = static_cast<std::size_t>(INT64_MAX);
+
 void check_window(const char* op, const Window& w) {
     if (w.kh == 0 || w.kw == 0 || w.sh == 0 || w.sw == 0) {
         throw ValueError(std::string(op) + ": kernel " + std::to_string(w.kh) + "x" +
                          std::to_string(w.kw) + " with stride " + std::to_string(w.sh) + "x" +
                          std::to_string(w.sw) + " (all must be positive)");
+    }
+    for (std::size_t v : {w.kh, w.kw, w.sh, w.sw, w.ph, w.pw}) {
+        if (v > kMaxWindowValue) {
+            throw ValueError(std::string(op) + ": " + window_str(w) + ": " + std::to_string(v) +
+                             " is out of range (a negative number converted to size_t?)");
+        }
     }
 }
 
@@ -275,9 +294,20 @@ TG_PLAIN_LOOPS void fold_image(const T* cols, T* img, const Geometry& g) {
 
 }  // namespace
 
+std::size_t padded_size(const char* op, std::size_t size, std::size_t padding) {
+    // Within int64, so that no index arithmetic on it overflows.
+    if (padding > kMaxWindowValue || size > kMaxWindowValue ||
+        padding > (kMaxWindowValue - size) / 2) {
+        throw ValueError(std::string(op) + ": padding " + std::to_string(padding) +
+                         " is too large for an input of size " + std::to_string(size) +
+                         " (the padded size overflows)");
+    }
+    return size + 2 * padding;
+}
+
 std::size_t window_count(const char* op, std::size_t size, std::size_t kernel, std::size_t stride,
                          std::size_t padding) {
-    const std::size_t padded = size + 2 * padding;
+    const std::size_t padded = padded_size(op, size, padding);
     if (kernel > padded) {
         throw ShapeError(std::string(op) + ": kernel size " + std::to_string(kernel) +
                          " is larger than the padded input size " + std::to_string(padded) +
@@ -319,8 +349,9 @@ Tensor unfold(const Tensor& x, const Window& w) {
     const std::size_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3];
     const std::size_t OH = window_count("unfold", H, w.kh, w.sh, w.ph);
     const std::size_t OW = window_count("unfold", W, w.kw, w.sw, w.pw);
-    const std::size_t rows = C * w.kh * w.kw;
-    const std::size_t L = OH * OW;
+    const std::size_t rows = kernels::checked_numel("unfold", Shape{C, w.kh, w.kw}, x.dtype());
+    const std::size_t L = kernels::checked_numel("unfold", Shape{OH, OW}, x.dtype());
+    kernels::checked_numel("unfold", Shape{N, rows, L}, x.dtype());
     Tensor out =
         deferred_result(x.dtype(), Shape{N, rows, L},
                         std::make_unique<DeferredColumns>(x, Geometry{C, H, W, OH, OW, w}));
@@ -331,14 +362,16 @@ Tensor fold(const Tensor& cols, std::size_t H, std::size_t W, const Window& w) {
     check_window("fold", w);
     const std::size_t OH = window_count("fold", H, w.kh, w.sh, w.ph);
     const std::size_t OW = window_count("fold", W, w.kw, w.sw, w.pw);
-    const std::size_t k = w.kh * w.kw;
-    if (cols.dim() != 3 || cols.shape()[1] % k != 0 || cols.shape()[2] != OH * OW) {
+    const std::size_t k = kernels::checked_numel("fold", Shape{w.kh, w.kw}, cols.dtype());
+    const std::size_t L = kernels::checked_numel("fold", Shape{OH, OW}, cols.dtype());
+    if (cols.dim() != 3 || cols.shape()[1] % k != 0 || cols.shape()[2] != L) {
         throw ShapeError("fold: columns " + shape_str(cols.shape()) + " do not match a " +
                          std::to_string(w.kh) + "x" + std::to_string(w.kw) + " window over " +
                          std::to_string(H) + "x" + std::to_string(W) + " (expected [N, C*" +
-                         std::to_string(k) + ", " + std::to_string(OH * OW) + "])");
+                         std::to_string(k) + ", " + std::to_string(L) + "])");
     }
-    const std::size_t N = cols.shape()[0], C = cols.shape()[1] / k, L = OH * OW;
+    const std::size_t N = cols.shape()[0], C = cols.shape()[1] / k;
+    kernels::checked_numel("fold", Shape{N, C, H, W}, cols.dtype());
     // Pending columns (the product of a conv's filters and its output gradient) are made one
     // image at a time, in cache, just before they are folded.
     const DeferredBatch* pending = pending_batch(cols);

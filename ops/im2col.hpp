@@ -20,6 +20,8 @@ Tensor unfold(const Tensor& x, const Window& w);
 // cols: [N, C*kh*kw, OH*OW] -> [N, C, H, W], summing every column entry back to its pixel.
 Tensor fold(const Tensor& cols, std::size_t height, std::size_t width, const Window& w);
 
+// size + 2 * padding; ValueError naming the op if that exceeds INT64_MAX.
+std::size_t padded_size(const char* op, std::size_t size, std::size_t padding);
 // The output size of a window sliding over `size` pixels; ShapeError if the kernel does not fit.
 std::size_t window_count(const char* op, std::size_t size, std::size_t kernel, std::size_t stride,
                          std::size_t padding);

@@ -1,5 +1,7 @@
 #include "ops/kernels.hpp"
 
+#include <cstdint>
+
 namespace tg {
 
 std::string shape_str(const Shape& shape) {
@@ -17,6 +19,33 @@ std::size_t numel_of(const Shape& shape) {
     std::size_t n = 1;
     for (auto d : shape) n *= d;
     return n;
+}
+
+std::size_t checked_numel(const char* op, const Shape& shape, DType dtype) {
+    const std::size_t elem = dtype == kFloat32 ? sizeof(float) : sizeof(double);
+    // As NumPy, the sizes other than 0 must fit too, even where an empty axis makes the count 0:
+    // strides and offsets are products of them.
+    std::size_t n = 1;
+    bool overflow = false, empty = false;
+    for (auto d : shape) {
+        if (d == 0)
+            empty = true;
+        else
+            overflow = __builtin_mul_overflow(n, d, &n) || overflow;
+    }
+    if (overflow) {
+        throw ShapeError(std::string(op) + ": shape " + shape_str(shape) +
+                         " has more elements than a size_t can count (the product of its sizes "
+                         "overflows)");
+    }
+    constexpr auto kMaxBytes = static_cast<std::size_t>(PTRDIFF_MAX);
+    if (n > kMaxBytes / elem) {
+        throw ShapeError(std::string(op) + ": shape " + shape_str(shape) +
+                         " is too large: " + std::to_string(n) + " elements of " +
+                         dtype_name(dtype) + " take more than the " + std::to_string(kMaxBytes) +
+                         " bytes an array can hold");
+    }
+    return empty ? 0 : n;
 }
 
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {

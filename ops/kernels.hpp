@@ -92,6 +92,11 @@ xt::xarray<T> filled(const Shape& shape, T value) {
 }
 
 std::size_t numel_of(const Shape& shape);
+// The element count of a shape that comes from the user (creation, random, reshape, broadcast
+// targets, conv/pool windows): ShapeError naming the op and the shape if the count overflows a
+// size_t, or if that many elements of `dtype` would take more bytes than an array can hold
+// (PTRDIFF_MAX). numel_of() itself does not check: it wraps silently, to 0 for [2^32, 2^32].
+std::size_t checked_numel(const char* op, const Shape& shape, DType dtype);
 
 // Throw DTypeError if a and b differ.
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);

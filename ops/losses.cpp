@@ -1,9 +1,12 @@
 #include "ops/losses.hpp"
 
+#include <iomanip>
+#include <sstream>
 #include <string>
 
 #include "ops/arithmetic.hpp"
 #include "ops/creation.hpp"
+#include "ops/kernels.hpp"
 #include "ops/math.hpp"
 #include "ops/reduction.hpp"
 #include "ops/softmax.hpp"
@@ -68,6 +71,21 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
 
 Tensor binary_cross_entropy(const Tensor& a, const Tensor& y) {
     check_same_shape("binary_cross_entropy", a, y);
+    // Probabilities outside [0, 1] give a finite but meaningless loss (or the log of a negative
+    // number); PyTorch refuses them too. NaN is let through, to propagate.
+    kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const auto& v = a.array<T>();
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (v.data()[i] < T(0) || v.data()[i] > T(1)) {
+                std::ostringstream msg;
+                msg << "binary_cross_entropy: probability " << std::setprecision(9) << v.data()[i]
+                    << " at flat index " << i << " of " << shape_str(a.shape())
+                    << " is outside [0, 1]";
+                throw ValueError(msg.str());
+            }
+        }
+    });
     const double n = static_cast<double>(rows_of(a));
     Tensor terms = add(mul(y, log(a)), mul(affine(y, -1, 1), log(affine(a, -1, 1))));
     return affine(sum(terms), -1.0 / n, 0);

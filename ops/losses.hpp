@@ -20,7 +20,8 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<std::int64_t>& labe
 // mean(softplus(z) - y z), which never takes the log of 0.
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets);
 // Cross-entropy of probabilities a against 0/1 targets y, as in Nielsen's book:
-// -mean over rows of sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)].
+// -mean over rows of sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)]. ValueError for a probability
+// outside [0, 1]; NaN propagates.
 Tensor binary_cross_entropy(const Tensor& probabilities, const Tensor& targets);
 
 }  // namespace tg

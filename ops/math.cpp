@@ -123,7 +123,8 @@ const OpDef kRelu{
     "relu", [](const OpCall& c, const Tensor& g, Tensor* gi) { gi[0] = relu_backward(c.in(0), g); },
     [](const OpCall& c, const Tensor* t) { return relu_backward(c.in(0), t[0]); }};
 
-// ---- relu_backward(x, g) = g [x > 0]: piecewise constant in x, linear in g ------------------
+// ---- relu_backward(x, g) = g [not x <= 0]: piecewise constant in x, linear in g
+// ------------------
 const OpDef kReluBackward{"relu_backward",
                           [](const OpCall& c, const Tensor& u, Tensor* gi) {
                               if (c.needs_grad(1))
@@ -226,9 +227,11 @@ Tensor tanh_backward(const Tensor& t, const Tensor& g) {
 }
 
 Tensor relu_backward(const Tensor& x, const Tensor& g) {
+    // g where x is not <= 0, as PyTorch's threshold_backward: at a NaN input the gradient
+    // passes (and so does a NaN gradient), so a NaN never turns into a silent zero.
     Tensor out = kernels::binary("relu_backward", x, g, [](auto v, auto d) {
         using T = decltype(v);
-        return v > T(0) ? d : T(0);
+        return v <= T(0) ? T(0) : d;
     });
     return record(kReluBackward, std::move(out), {x, g});
 }
@@ -243,7 +246,8 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
-    return unary_op(kRelu, x, [](auto v) { return v > decltype(v)(0) ? v : decltype(v)(0); });
+    // v <= 0 is false for NaN, which passes through as in NumPy and PyTorch.
+    return unary_op(kRelu, x, [](auto v) { return v <= decltype(v)(0) ? decltype(v)(0) : v; });
 }
 
 Tensor leaky_relu(const Tensor& x, double slope) {
@@ -279,12 +283,14 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
 Tensor maximum(const Tensor& a, const Tensor& b) {
     kernels::check_same_dtype("maximum", a, b);  // errors name maximum, not its parts
     kernels::broadcast_shapes("maximum", a.shape(), b.shape());
-    return where(ge(a, b), a, b);
+    // a where a >= b or a is NaN, else b (which is NaN when b is): NaN from either side wins,
+    // as numpy.maximum, and the gradient goes to the NaN operand.
+    return where(mask_of("maximum", a, b, [](auto x, auto y) { return x >= y || x != x; }), a, b);
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
     kernels::check_same_dtype("minimum", a, b);
     kernels::broadcast_shapes("minimum", a.shape(), b.shape());
-    return where(le(a, b), a, b);
+    return where(mask_of("minimum", a, b, [](auto x, auto y) { return x <= y || x != x; }), a, b);
 }
 
 Tensor clamp(const Tensor& x, double lo, double hi) {

@@ -21,7 +21,7 @@ Tensor softplus(const Tensor& x);  // log(1 + e^x), computed stably
 // one array instead of three. Each is differentiable like any other op.
 Tensor sigmoid_backward(const Tensor& s, const Tensor& g);  // g * s * (1 - s), s = sigmoid(x)
 Tensor tanh_backward(const Tensor& t, const Tensor& g);     // g * (1 - t^2), t = tanh(x)
-Tensor relu_backward(const Tensor& x, const Tensor& g);     // g * [x > 0]
+Tensor relu_backward(const Tensor& x, const Tensor& g);     // g * [not x <= 0]: g at NaN
 
 // mask ? a : b elementwise, with broadcasting of all three. The mask is a constant: nonzero
 // selects a. Gradients flow to a and b only.

@@ -1,6 +1,9 @@
 #include "ops/random.hpp"
 
 #include <cmath>
+#include <iomanip>
+#include <sstream>
+#include <string>
 
 #include "ops/kernels.hpp"
 
@@ -18,8 +21,35 @@ std::uint64_t rotl(std::uint64_t x, int k) {
     return (x << k) | (x >> (64 - k));
 }
 
+std::string num(double v) {
+    std::ostringstream s;
+    s << std::setprecision(17) << v;
+    return s.str();
+}
+
+// U[lo, hi) needs lo <= hi and a finite width (else every draw is inf or NaN): ValueError.
+void check_interval(const char* who, double lo, double hi) {
+    if (!(lo <= hi)) {
+        throw ValueError(std::string(who) + ": lo " + num(lo) + " is not <= hi " + num(hi) +
+                         " (the interval [lo, hi) is empty)");
+    }
+    if (!std::isfinite(hi - lo)) {
+        throw ValueError(std::string(who) + ": the interval [" + num(lo) + ", " + num(hi) +
+                         ") is not finite");
+    }
+}
+
+// A standard deviation must be >= 0 (NaN is refused too): ValueError.
+void check_stddev(const char* who, double stddev) {
+    if (!(stddev >= 0)) {
+        throw ValueError(std::string(who) + ": standard deviation " + num(stddev) +
+                         " must be >= 0");
+    }
+}
+
 template <class F>
-Tensor generate(const Shape& shape, DType dtype, F next) {
+Tensor generate(const char* op, const Shape& shape, DType dtype, F next) {
+    kernels::checked_numel(op, shape, dtype);
     return kernels::dispatch(dtype, [&](auto tag) {
         using T = decltype(tag);
         auto a = kernels::uninitialized<T>(shape);
@@ -52,6 +82,7 @@ double Generator::uniform() {
 }
 
 double Generator::uniform(double lo, double hi) {
+    check_interval("Generator::uniform", lo, hi);
     return lo + (hi - lo) * uniform();
 }
 
@@ -71,6 +102,7 @@ double Generator::normal() {
 }
 
 double Generator::normal(double mean, double stddev) {
+    check_stddev("Generator::normal", stddev);
     return mean + stddev * normal();
 }
 
@@ -93,19 +125,21 @@ std::vector<std::size_t> Generator::permutation(std::size_t n) {
 }
 
 Tensor rand(const Shape& shape, Generator& gen, DType dtype) {
-    return generate(shape, dtype, [&] { return gen.uniform(); });
+    return generate("rand", shape, dtype, [&] { return gen.uniform(); });
 }
 
 Tensor randn(const Shape& shape, Generator& gen, DType dtype) {
-    return generate(shape, dtype, [&] { return gen.normal(); });
+    return generate("randn", shape, dtype, [&] { return gen.normal(); });
 }
 
 Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType dtype) {
-    return generate(shape, dtype, [&] { return gen.uniform(lo, hi); });
+    check_interval("uniform", lo, hi);
+    return generate("uniform", shape, dtype, [&] { return gen.uniform(lo, hi); });
 }
 
 Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, DType dtype) {
-    return generate(shape, dtype, [&] { return gen.normal(mean, stddev); });
+    check_stddev("normal", stddev);
+    return generate("normal", shape, dtype, [&] { return gen.normal(mean, stddev); });
 }
 
 }  // namespace tg

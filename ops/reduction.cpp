@@ -100,23 +100,31 @@ void check_nonempty_axis(const char* op, const Tensor& x, std::size_t axis) {
     }
 }
 
-// top[i] = the largest of the len rows (each `inner` long) starting at base.
+// The larger of v and top, or NaN if either is NaN (numpy.maximum); branch-free, so it
+// vectorises.
+template <class T>
+inline T nan_max(T v, T top) {
+    return v > top || v != v ? v : top;
+}
+
+// top[i] = the largest of the len rows (each `inner` long) starting at base; NaN if any is.
 template <class T>
 void running_max(const T* __restrict base, std::size_t len, std::size_t inner, T* __restrict top) {
     std::copy(base, base + inner, top);
     for (std::size_t k = 1; k < len; ++k) {
         const T* row = base + k * inner;
-        for (std::size_t i = 0; i < inner; ++i) top[i] = row[i] > top[i] ? row[i] : top[i];
+        for (std::size_t i = 0; i < inner; ++i) top[i] = nan_max(row[i], top[i]);
     }
 }
 
-// mask[i] = 1 where row[i] is the maximum and no earlier row was; written as arithmetic on 0/1
-// values so that it vectorises.
+// mask[i] = 1 where row[i] is the maximum (a NaN, where the maximum is NaN) and no earlier row
+// was; written as arithmetic on 0/1 values so that it vectorises.
 template <class T>
 void mark_first(const T* __restrict row, const T* __restrict top, T* __restrict found,
                 T* __restrict mask, std::size_t inner) {
     for (std::size_t i = 0; i < inner; ++i) {
-        const T hit = (row[i] == top[i] ? T(1) : T(0)) * (T(1) - found[i]);
+        const bool same = row[i] == top[i] || (row[i] != row[i] && top[i] != top[i]);
+        const T hit = (same ? T(1) : T(0)) * (T(1) - found[i]);
         mask[i] = hit;
         found[i] += hit;
     }
@@ -182,8 +190,7 @@ Tensor max(const Tensor& x, std::int64_t axis_in, bool keepdims) {
                 std::copy(base, base + w.inner, dst);
                 for (std::size_t k = 1; k < w.len; ++k) {
                     const T* row = base + k * w.inner;
-                    for (std::size_t i = 0; i < w.inner; ++i)
-                        dst[i] = row[i] > dst[i] ? row[i] : dst[i];
+                    for (std::size_t i = 0; i < w.inner; ++i) dst[i] = nan_max(row[i], dst[i]);
                 }
             }
         });
@@ -222,9 +229,6 @@ Tensor first_max_mask(const Tensor& x, std::size_t axis, const Tensor* maxima) {
                 std::fill(found.begin(), found.end(), T(0));
                 for (std::size_t k = 0; k < w.len; ++k)
                     mark_first(base + k * w.inner, best, found.data(), mask + k * w.inner, w.inner);
-                // A NaN in the first place matches nothing; as before, it keeps the mark.
-                for (std::size_t i = 0; i < w.inner; ++i)
-                    if (found[i] == T(0)) mask[i] = T(1);
             }
         });
         return Tensor(std::move(r));
@@ -253,9 +257,13 @@ Tensor argmax(const Tensor& x, std::int64_t axis_in) {
         for (std::size_t o = 0; o < w.outer; ++o) {
             const T* base = a.data() + o * w.len * w.inner;
             for (std::size_t i = 0; i < w.inner; ++i) {
+                // The first maximum, or the first NaN (as NumPy and PyTorch): once the best is
+                // NaN nothing replaces it.
                 std::size_t best = 0;
-                for (std::size_t k = 1; k < w.len; ++k)
-                    if (base[k * w.inner + i] > base[best * w.inner + i]) best = k;
+                for (std::size_t k = 1; k < w.len; ++k) {
+                    const T v = base[k * w.inner + i], b = base[best * w.inner + i];
+                    if (v > b || (v != v && b == b)) best = k;
+                }
                 r.data()[o * w.inner + i] = static_cast<T>(best);
             }
         }

@@ -67,8 +67,7 @@ const OpDef kPermute{"permute",
 
 Tensor reshape(const Tensor& x, const Dims& dims) {
     const std::size_t n = x.numel();
-    Shape shape(dims.size());
-    std::size_t known = 1;
+    Shape shape(dims.size(), 1);
     std::size_t infer = dims.size();
     for (std::size_t i = 0; i < dims.size(); ++i) {
         if (dims[i] == -1 && infer == dims.size()) {
@@ -78,8 +77,18 @@ Tensor reshape(const Tensor& x, const Dims& dims) {
                              shape_str(x.shape()));
         } else {
             shape[i] = static_cast<std::size_t>(dims[i]);
-            known *= shape[i];
         }
+    }
+    // The product of the given sizes (the -1 counts as 1) must not overflow: [2^32, 2^32] would
+    // wrap to 0 elements and match an empty tensor.
+    std::size_t known = 0;
+    try {
+        known = kernels::checked_numel("reshape", shape, x.dtype());
+    } catch (const ShapeError&) {
+        throw ShapeError("reshape: the sizes in " + dims_str(dims) + " (for " +
+                         shape_str(x.shape()) +
+                         ") multiply to more elements than a size_t can count or an array can "
+                         "hold (the product overflows)");
     }
     if (infer < dims.size()) {
         if (known == 0) {  // 0 * k == 0 for every k

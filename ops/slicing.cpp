@@ -144,6 +144,7 @@ Tensor unslice(const Tensor& g, const Shape& shape, const Dims& starts, const Di
         throw ValueError("unslice: " + shape_str(g.shape()) + " into " + shape_str(shape) +
                          " needs one start and step per axis");
     }
+    kernels::checked_numel("unslice", shape, g.dtype());
     for (std::size_t d = 0; d < r; ++d) {
         const auto len = static_cast<std::int64_t>(g.shape()[d]);
         const std::int64_t last = len == 0 ? starts[d] : starts[d] + (len - 1) * steps[d] + 1;

@@ -634,3 +634,223 @@ TEST_CASE("regressions found by the property tests", "[errors][properties]") {
     require_close(gs[0], {1, 1}, 0);
     REQUIRE_FALSE(gs[1].defined());
 }
+
+TEST_CASE("conv and pooling refuse negative, zero and overflowing windows", "[errors][conv]") {
+    namespace F = nn::functional;
+    const Tensor x = z({1, 1, 5, 5});
+    const Tensor w = z({2, 1, 3, 3});
+    const Tensor b = z({2});
+    // Before: padding -1 wrapped to 2^64 - 1 and gave the bias alone; -3 a reshape message.
+    expect_error<ValueError>("conv2d padding -1", [&] { F::conv2d(x, w, b, 1, -1); },
+                             {"conv2d", "padding -1x-1", "must not be negative"});
+    expect_error<ValueError>("conv2d padding (1, -3)",
+                             [&] { F::conv2d(x, w, b, 1, nn::Size2(1, -3)); },
+                             {"conv2d", "padding 1x-3", "must not be negative"});
+    expect_error<ValueError>("conv2d stride -2", [&] { F::conv2d(x, w, b, -2); },
+                             {"conv2d", "stride -2x-2", "must be positive"});
+    expect_error<ValueError>("conv2d stride 0", [&] { F::conv2d(x, w, b, 0); },
+                             {"conv2d", "stride 0x0", "must be positive"});
+    // Before: padding 1 << 63 gave zeros.
+    expect_error<ValueError>("conv2d padding 2^63 (unsigned)",
+                             [&] { F::conv2d(x, w, b, 1, std::uint64_t{1} << 63); },
+                             {"9223372036854775808", "out of range"});
+    expect_error<ValueError>(
+        "conv2d padding 2^62: the padded size overflows",
+        [&] { F::conv2d(x, w, b, 1, std::int64_t{1} << 62); },
+        {"conv2d", "padding 4611686018427387904", "input of size 5", "overflows"});
+    expect_error<ShapeError>("conv2d padding 2^40: the output's size overflows",
+                             [&] { F::conv2d(x, w, b, 1, std::int64_t{1} << 40); },
+                             {"conv2d", "[1, 2, 2199023255555, 2199023255555]", "overflows"});
+
+    // The options refuse a bad value when it is set.
+    expect_error<ValueError>("Conv2dOptions(...).padding(-1)",
+                             [] { nn::Conv2dOptions(1, 2, 3).padding(-1); },
+                             {"Conv2dOptions", "padding -1x-1", "must not be negative"});
+    expect_error<ValueError>("Conv2dOptions(...).padding(Size2(2, -1))",
+                             [] { nn::Conv2dOptions(1, 2, 3).padding(nn::Size2(2, -1)); },
+                             {"Conv2dOptions", "padding 2x-1"});
+    expect_error<ValueError>(
+        "Conv2dOptions(...).padding(size_t(-1))",
+        [] { nn::Conv2dOptions(1, 2, 3).padding(static_cast<std::size_t>(-1)); },
+        {"18446744073709551615", "out of range"});
+    expect_error<ValueError>("Conv2dOptions(...).stride(-1)",
+                             [] { nn::Conv2dOptions(1, 2, 3).stride(-1); },
+                             {"Conv2dOptions", "stride -1x-1", "must be positive"});
+    expect_error<ValueError>("Conv2dOptions(...).stride(0)",
+                             [] { nn::Conv2dOptions(1, 2, 3).stride(0); },
+                             {"Conv2dOptions", "stride 0x0", "must be positive"});
+    expect_error<ValueError>("Conv2dOptions(1, 2, -3)", [] { nn::Conv2dOptions(1, 2, -3); },
+                             {"Conv2dOptions", "kernel_size -3x-3", "must be positive"});
+    expect_error<ValueError>("Conv2dOptions(...).kernel_size({3, 0})",
+                             [] {
+                                 nn::Conv2dOptions(1, 2, 3).kernel_size({3, 0});
+                             },
+                             {"Conv2dOptions", "kernel_size 3x0", "must be positive"});
+    expect_error<ValueError>("MaxPool2dOptions(-2)", [] { nn::MaxPool2dOptions(-2); },
+                             {"MaxPool2dOptions", "kernel_size -2x-2", "must be positive"});
+    expect_error<ValueError>("MaxPool2dOptions(2).stride(0)",
+                             [] { nn::MaxPool2dOptions(2).stride(nn::Size2(0)); },
+                             {"MaxPool2dOptions", "stride 0x0", "must be positive"});
+    expect_error<ValueError>("MaxPool2dOptions(2).padding(-1)",
+                             [] { nn::MaxPool2dOptions(2).padding(-1); },
+                             {"MaxPool2dOptions", "padding -1x-1", "must not be negative"});
+    expect_error<ValueError>("AvgPool2dOptions(0)", [] { nn::AvgPool2dOptions(0); },
+                             {"AvgPool2dOptions", "kernel_size 0x0", "must be positive"});
+    expect_error<ValueError>("AvgPool2dOptions(2).stride(-1)",
+                             [] { nn::AvgPool2dOptions(2).stride(nn::Size2(-1)); },
+                             {"AvgPool2dOptions", "stride -1x-1", "must be positive"});
+    expect_error<ValueError>("AvgPool2dOptions(2).padding(Size2(0, -1))",
+                             [] { nn::AvgPool2dOptions(2).padding(nn::Size2(0, -1)); },
+                             {"AvgPool2dOptions", "padding 0x-1", "must not be negative"});
+
+    // The functional pooling ops.
+    expect_error<ValueError>("max_pool2d kernel -2", [&] { F::max_pool2d(x, -2); },
+                             {"max_pool2d", "kernel -2x-2", "must be positive"});
+    expect_error<ValueError>("max_pool2d stride -1", [&] { F::max_pool2d(x, 2, nn::Size2(-1)); },
+                             {"max_pool2d", "stride -1x-1", "must be positive"});
+    expect_error<ValueError>("avg_pool2d padding -1",
+                             [&] { F::avg_pool2d(x, 2, std::nullopt, -1); },
+                             {"avg_pool2d", "padding -1x-1", "must not be negative"});
+    expect_error<ShapeError>(
+        "max_pool2d kernel 2^40 padding 2^39: the windows overflow",
+        [&] { F::max_pool2d(x, std::int64_t{1} << 40, std::nullopt, std::int64_t{1} << 39); },
+        {"max_pool2d", "1099511627776", "overflows"});
+
+    // unfold and fold take size_t: a negative number converted is out of range.
+    expect_error<ValueError>("unfold padding size_t(-1)",
+                             [&] {
+                                 unfold(x, Window{3, 3, 1, 1, static_cast<std::size_t>(-1), 0});
+                             },
+                             {"unfold", "padding 18446744073709551615x0", "out of range"});
+    expect_error<ValueError>("unfold padding 2^62",
+                             [&] {
+                                 unfold(x, Window{3, 3, 1, 1, std::size_t{1} << 62, 0});
+                             },
+                             {"unfold", "padding 4611686018427387904", "overflows"});
+    expect_error<ShapeError>(
+        "fold to a 2^40 x 2^40 image",
+        [] {
+            fold(z({1, 1, 1}), std::size_t{1} << 40, std::size_t{1} << 40, Window{1, 1});
+        },
+        {"fold", "[1099511627776, 1099511627776]", "overflows"});
+}
+
+TEST_CASE("shapes whose element count or byte size overflows are ShapeErrors",
+          "[errors][overflow]") {
+    const std::size_t big = std::size_t{1} << 32;
+    // Before: numel wrapped to 0 and the sum was 0.
+    expect_error<ShapeError>("zeros [2^32, 2^32]",
+                             [&] {
+                                 zeros({big, big});
+                             },
+                             {"zeros", "[4294967296, 4294967296]", "overflows"});
+    expect_error<ShapeError>("ones [2^32, 2^32]", [&] { ones({big, big}); }, {"ones", "overflows"});
+    expect_error<ShapeError>("full [2^32, 2^32]",
+                             [&] {
+                                 full({big, big}, 1);
+                             },
+                             {"full", "overflows"});
+    expect_error<ShapeError>("from_vector({}, [2^32, 2^32])",
+                             [&] {
+                                 from_vector({}, {big, big});
+                             },
+                             {"from_vector", "[4294967296, 4294967296]", "overflows"});
+    expect_error<ShapeError>("zeros [0, 2^32, 2^32] (empty, but the other sizes overflow)",
+                             [&] {
+                                 zeros({0, big, big});
+                             },
+                             {"zeros", "overflows"});
+    expect_error<ShapeError>("zeros [2^31, 2^31] float32: 2^62 elements, 2^64 bytes",
+                             [] {
+                                 zeros({std::size_t{1} << 31, std::size_t{1} << 31});
+                             },
+                             {"zeros", "4611686018427387904 elements of float32", "bytes"});
+    expect_error<ShapeError>("eye(2^32)", [&] { eye(big); }, {"eye", "overflows"});
+    expect_error<ShapeError>("arange(2^62) float64", [] { arange(std::size_t{1} << 62, kFloat64); },
+                             {"arange", "float64", "bytes"});
+    expect_error<ShapeError>("one_hot of 2 labels, 2^63 classes",
+                             [] {
+                                 one_hot({0, 1}, std::size_t{1} << 63);
+                             },
+                             {"one_hot", "overflows"});
+    Generator gen(1);
+    expect_error<ShapeError>("rand [2^32, 2^32]",
+                             [&] {
+                                 rand({big, big}, gen);
+                             },
+                             {"rand", "overflows"});
+    expect_error<ShapeError>("randn [2^32, 2^32]",
+                             [&] {
+                                 randn({big, big}, gen);
+                             },
+                             {"randn", "overflows"});
+    expect_error<ShapeError>("uniform [2^32, 2^32]",
+                             [&] {
+                                 uniform({big, big}, 0, 1, gen);
+                             },
+                             {"uniform", "overflows"});
+    expect_error<ShapeError>("normal [2^32, 2^32]",
+                             [&] {
+                                 normal({big, big}, 0, 1, gen);
+                             },
+                             {"normal", "overflows"});
+    // Before: [0] reshaped to [2^32, 2^32] since the product wrapped to 0.
+    const auto ibig = static_cast<std::int64_t>(big);
+    expect_error<ShapeError>("reshape [0] to [2^32, 2^32]",
+                             [&] {
+                                 reshape(z({0}), {ibig, ibig});
+                             },
+                             {"reshape", "[4294967296, 4294967296]", "for [0]", "overflows"});
+    expect_error<ShapeError>("reshape [2] to [-1, 2^32, 2^32]",
+                             [&] {
+                                 reshape(z({2}), {-1, ibig, ibig});
+                             },
+                             {"reshape", "[-1, 4294967296, 4294967296]", "overflows"});
+    expect_error<ShapeError>("broadcast_to [1] -> [2^32, 2^32]",
+                             [&] {
+                                 broadcast_to(z({1}), {big, big});
+                             },
+                             {"broadcast_to", "[4294967296, 4294967296]", "overflows"});
+}
+
+TEST_CASE("random distributions with bad parameters are ValueErrors", "[errors][random]") {
+    Generator gen(2);
+    expect_error<ValueError>("normal with std -1", [&] { normal({3}, 0, -1, gen); },
+                             {"normal", "standard deviation -1", ">= 0"});
+    expect_error<ValueError>("normal with std NaN", [&] { normal({3}, 0, std::nan(""), gen); },
+                             {"normal", "standard deviation nan"});
+    expect_error<ValueError>("uniform with lo 2 > hi 1", [&] { uniform({3}, 2, 1, gen); },
+                             {"uniform", "lo 2", "hi 1", "empty"});
+    expect_error<ValueError>("uniform on [-inf, inf)",
+                             [&] { uniform({3}, -HUGE_VAL, HUGE_VAL, gen); },
+                             {"uniform", "not finite"});
+    expect_error<ValueError>("Generator::uniform(2, 1)", [&] { gen.uniform(2, 1); },
+                             {"Generator::uniform", "lo 2", "hi 1"});
+    expect_error<ValueError>("Generator::normal(0, -0.5)", [&] { gen.normal(0, -0.5); },
+                             {"Generator::normal", "standard deviation -0.5"});
+    // The edges are fine: an empty-width interval, a zero deviation.
+    REQUIRE(uniform({2}, 3, 3, gen).to_vector() == std::vector<double>{3, 3});
+    REQUIRE(normal({2}, 4, 0, gen).to_vector() == std::vector<double>{4, 4});
+}
+
+TEST_CASE("binary_cross_entropy refuses probabilities outside [0, 1] and propagates NaN",
+          "[errors][losses]") {
+    const Tensor y = from_vector({1, 0, 1}, {3}, kFloat64);
+    expect_error<ValueError>(
+        "binary_cross_entropy with probability 1.5",
+        [&] {
+            binary_cross_entropy(from_vector({0.5, 1.5, 0.2}, {3}, kFloat64), y);
+        },
+        {"binary_cross_entropy", "probability 1.5", "index 1", "[0, 1]"});
+    expect_error<ValueError>(
+        "binary_cross_entropy with probability -0.25",
+        [&] {
+            binary_cross_entropy(from_vector({0.5, 0.5, -0.25}, {3}), from_vector({1, 0, 1}, {3}));
+        },
+        {"binary_cross_entropy", "probability -0.25", "index 2"});
+    // NaN is not refused: it propagates to the loss.
+    const Tensor l = binary_cross_entropy(from_vector({0.5, std::nan(""), 0.25}, {3}, kFloat64), y);
+    REQUIRE(std::isnan(l.item()));
+    // 0 and 1 are probabilities.
+    REQUIRE_NOTHROW(binary_cross_entropy(from_vector({0.5, 0, 1}, {3}, kFloat64), y));
+}
