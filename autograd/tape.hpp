@@ -58,10 +58,16 @@ class Tape {
 
     // Whether t's link points at a node of this tape that still belongs to it.
     bool links(const detail::TensorImpl* t) {
-        return t->tape_serial == serial_ && t->node < size_ && node(t->node).id == t->node_id;
+        return t->tape_serial.load(std::memory_order_relaxed) == serial_ && t->node < size_ &&
+               node(t->node).id == t->node_id;
     }
     // The node index of an input of a recorded op: a leaf that requires grad gets a leaf node
     // on first use; a result must still be linked. `op` names the op for the error message.
+    //
+    // Leaves may be shared between threads (parameters that several threads use for forward and
+    // backward at once). A leaf belongs to the first tape that records it, for good: on any other
+    // tape it gets no node (kNoNode is returned), and the backward walk gathers its gradient
+    // beside the tape (engine.cpp). So two tapes never fight over one leaf's link.
     std::uint32_t input_node(detail::TensorImpl* t, const char* op);
     // Append a node for an op and link `out` to it. Inputs are filled in by the caller.
     Node& append(const OpDef* op, detail::TensorImpl* out);
