@@ -5,6 +5,15 @@
 // Each thread has its own tape. Node slots live in fixed-size chunks that are never freed while
 // the tape lives, so a training loop that records and releases one step after another reuses
 // the same slots (and the capacity of their small vectors) without touching the heap.
+//
+// What threads may share: leaves (parameters). Several threads may record ops on one leaf and
+// run backward() or grad() at the same time, each on its own tape; gradients from all of them
+// add up in the leaf's .grad() under a lock, none lost (PyTorch's semantics). Not shared: a
+// result of a recorded op belongs to the thread that made it (another thread gets
+// StaleTensorError; detach() it to pass its values on). Reading, zeroing or setting a leaf's
+// .grad(), changing its values (an optimizer step), requires_grad_() and register_hook() must
+// not overlap with other threads' backward on that leaf: synchronise around them. Hooks on a
+// shared leaf run on the thread of each backward.
 
 #include <cstdint>
 #include <memory>
