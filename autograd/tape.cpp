@@ -55,10 +55,11 @@ std::size_t Tape::live_nodes() {
 std::uint32_t Tape::input_node(detail::TensorImpl* t, const char* op) {
     if (links(t)) return t->node;
     if (t->is_leaf) {
-        std::uint64_t owner = 0;
-        if (!t->tape_serial.compare_exchange_strong(owner, serial_, std::memory_order_relaxed) &&
-            owner != serial_)
-            return detail::kNoNode;  // another tape's leaf (see tape.hpp)
+        // Claim it if no tape has (a plain load first: another tape's leaf stays read-only).
+        std::uint64_t owner = t->tape_serial.load(std::memory_order_relaxed);
+        if (owner == 0)
+            t->tape_serial.compare_exchange_strong(owner, serial_, std::memory_order_relaxed);
+        if (owner != 0 && owner != serial_) return detail::kNoNode;  // another tape's leaf
         append(nullptr, t);
         return t->node;
     }

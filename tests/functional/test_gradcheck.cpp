@@ -1,6 +1,7 @@
 // gradcheck and gradgradcheck must catch wrong derivatives, not only pass right ones.
 
 #include <cstring>
+#include <thread>
 #include "../helpers.hpp"
 
 #include "ops/kernels.hpp"
@@ -229,6 +230,11 @@ TEST_CASE("gradcheck keeps working for non-leaf inputs, constants and linear fun
     REQUIRE(r.checked == 9);
     REQUIRE(gradgradcheck(f, {x, c}).passed);
     REQUIRE_FALSE(a.grad().defined());
+    // A non-leaf made on another thread: its graph is not on this thread's tape, its values are.
+    Tensor elsewhere;
+    std::thread([&] { elsewhere = exp(a) * 0.5; }).join();
+    REQUIRE(gradcheck(f, {elsewhere, c}).passed);
+    REQUIRE(gradgradcheck(f, {elsewhere, c}).passed);
     // f is linear in in[0]: its second derivative there is zero, which is no unused input.
     const Tensor z = from_vector({0.3, 0.7, 1.1}, {3}, kFloat64).requires_grad_();
     auto linear = [](const std::vector<Tensor>& in) { return in[0] * 3.0 + sin(in[1]); };
