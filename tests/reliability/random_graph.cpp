@@ -854,7 +854,8 @@ std::string Graph::to_cpp() const {
         s += fmt::format("        const Tensor v{} = {};\n", i, nodes[i].code);
     }
     s += fmt::format("        return v{};\n    }};\n", nodes.size() - 1);
-    s += "    std::cout << tg::gradcheck(f, in) << \"\\n\" << tg::gradgradcheck(f, in) << "
+    s += "    tg::GradcheckOptions o;\n    o.allow_unused = true;\n"
+         "    std::cout << tg::gradcheck(f, in, o) << \"\\n\" << tg::gradgradcheck(f, in, o) << "
          "\"\\n\";\n}\n";
     return s;
 }
