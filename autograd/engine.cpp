@@ -4,7 +4,9 @@
 #include "autograd/engine.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/op.hpp"
@@ -45,6 +47,14 @@ void accumulate(Tensor& slot, const Tensor& g, bool create_graph) {
     slot = add(slot, g);
 }
 
+// leaf.grad += g. Threads that share a leaf may run backward at once (each on its own tape), so
+// this is the one step that takes a lock: one of a few, picked by the leaf's address.
+void accumulate_into_leaf(detail::TensorImpl* leaf, const Tensor& g, bool create_graph) {
+    static std::mutex locks[16];
+    std::lock_guard<std::mutex> hold(locks[(reinterpret_cast<std::uintptr_t>(leaf) >> 6) % 16]);
+    accumulate(leaf->grad, g, create_graph);
+}
+
 Tensor run_hooks(detail::TensorImpl* t, Tensor g) {
     for (auto& hook : t->extras->hooks) {
         Tensor replaced = hook(g);
@@ -62,8 +72,29 @@ Tensor run_hooks(detail::TensorImpl* t, Tensor g) {
 }
 
 struct Wanted {
-    std::uint32_t node;
-    std::size_t slot;
+    std::uint32_t node;                  // kNoNode for a leaf that this tape does not link
+    std::size_t slot;                    // index into grad()'s results
+    detail::TensorImpl* leaf = nullptr;  // that leaf
+};
+
+// Gradients of leaves that another thread's tape links (Tape::input_node): they have no node on
+// this tape, so the walk sums them here, and finishes them after the tape, in order of arrival.
+class OtherTapesLeaves {
+  public:
+    // The sum for `leaf`; nullptr if it is not collected (grad() collects only wanted leaves).
+    Tensor* slot(detail::TensorImpl* leaf, bool create) {
+        auto it = index_.find(leaf);
+        if (it != index_.end()) return &grads_[it->second].second;
+        if (!create) return nullptr;
+        index_.emplace(leaf, grads_.size());
+        grads_.emplace_back(leaf, Tensor());
+        return &grads_.back().second;
+    }
+    std::vector<std::pair<detail::TensorImpl*, Tensor>>& all() { return grads_; }
+
+  private:
+    std::vector<std::pair<detail::TensorImpl*, Tensor>> grads_;
+    std::unordered_map<detail::TensorImpl*, std::size_t> index_;
 };
 
 // The walk shared by backward() and grad(). With `wanted` (grad), the complete gradient of
@@ -78,7 +109,6 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
         throw ValueError(std::string(who) + ": " + std::to_string(grad_outputs.size()) +
                          " grad_outputs for " + std::to_string(outputs.size()) + " outputs");
     }
-    std::uint32_t hi = 0;
     for (std::size_t k = 0; k < outputs.size(); ++k) {
         const Tensor& y = outputs[k];
         if (!y.defined())
@@ -89,16 +119,16 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
                              " does not require grad (no input of the ops that made it requires "
                              "grad, or it was computed under NoGradGuard)");
         }
-        if (!tape.links(y.impl())) {
-            if (y.is_leaf()) continue;  // a leaf output: handled below
+        if (!tape.links(y.impl()) && !y.is_leaf()) {  // a leaf output is handled below
             throw StaleTensorError(std::string(who) + ": output " + std::to_string(k) +
                                    " was recorded on a tape that has since been reset, or on "
                                    "another thread's tape");
         }
-        hi = std::max(hi, y.impl()->node);
     }
     // Seeds.
+    std::uint32_t hi = 0;
     std::vector<Tensor> seeds(outputs.size());
+    std::vector<std::uint32_t> seed_nodes(outputs.size());
     for (std::size_t k = 0; k < outputs.size(); ++k) {
         const Tensor& y = outputs[k];
         if (!grad_outputs.empty() && grad_outputs[k].defined()) {
@@ -121,18 +151,28 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
                              shape_str(y.shape()) +
                              "; a non-scalar output needs grad_outputs of the same shape");
         }
-        if (!tape.links(y.impl())) tape.input_node(y.impl(), who);  // a leaf as its own output
-        hi = std::max(hi, y.impl()->node);
+        // A leaf as its own output gets its node here (or none, if another tape links it).
+        seed_nodes[k] = tape.links(y.impl()) ? y.impl()->node : tape.input_node(y.impl(), who);
+        if (seed_nodes[k] != detail::kNoNode) hi = std::max(hi, seed_nodes[k]);
     }
 
+    // The walk goes down to the lowest wanted node; leaves of other tapes can be anywhere.
     std::uint32_t lo = 0;
+    OtherTapesLeaves others;
     if (wanted) {
-        for (auto& w : *wanted) lo = w.node;  // sorted descending: the last is the lowest
-        if (wanted->empty()) lo = hi + 1;
+        lo = hi + 1;  // nothing wanted: nothing to walk
+        for (const Wanted& w : *wanted) {
+            lo = w.leaf ? 0 : std::min(lo, w.node);
+            if (w.leaf) others.slot(w.leaf, true);
+        }
     }
     std::vector<Tensor> G(static_cast<std::size_t>(hi) + 1);
-    for (std::size_t k = 0; k < outputs.size(); ++k)
-        accumulate(G[outputs[k].impl()->node], seeds[k], false);
+    for (std::size_t k = 0; k < outputs.size(); ++k) {
+        Tensor* slot = seed_nodes[k] != detail::kNoNode
+                           ? &G[seed_nodes[k]]
+                           : others.slot(outputs[k].impl(), wanted == nullptr);
+        if (slot) accumulate(*slot, seeds[k], false);
+    }
 
     const bool create = opts.create_graph();
     struct RestoreGradMode {
@@ -166,7 +206,7 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
             captured = true;
         }
         if (n.op == nullptr) {  // a leaf
-            if (!wanted) accumulate(t->grad, g, create);
+            if (!wanted) accumulate_into_leaf(t, g, create);
             continue;
         }
         if (captured && i == static_cast<std::int64_t>(lo)) continue;  // nothing wanted below
@@ -217,12 +257,23 @@ void walk(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_ou
             }
             detail::TensorImpl* in = x.impl();
             if (!tape.links(in)) {
-                throw StaleTensorError(std::string(who) + ": input " + std::to_string(k) + " of '" +
-                                       n.op->name + "' is no longer on this tape");
+                if (!in->is_leaf) {
+                    throw StaleTensorError(std::string(who) + ": input " + std::to_string(k) +
+                                           " of '" + n.op->name + "' is no longer on this tape");
+                }
+                if (Tensor* s = others.slot(in, wanted == nullptr)) accumulate(*s, gk, create);
+                continue;
             }
             if (in->node < lo) continue;
             accumulate(G[in->node], gk, create);
         }
+    }
+    for (auto& [leaf, g] : others.all()) {
+        if (!g.defined()) continue;  // wanted but not reached
+        if (leaf->extras && !leaf->extras->hooks.empty()) g = run_hooks(leaf, std::move(g));
+        if (!wanted) accumulate_into_leaf(leaf, g, create);
+        for (std::size_t w = 0; wanted && w < wanted->size(); ++w)
+            if ((*wanted)[w].leaf == leaf) (*results)[(*wanted)[w].slot] = g;
     }
     G.clear();
     if (!opts.retain_graph()) {
@@ -254,13 +305,17 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
         } else if (!x.is_leaf()) {
             throw StaleTensorError("grad: input " + std::to_string(k) +
                                    " was recorded on a tape that has since been reset");
+        } else if (x.impl()->tape_serial.load(std::memory_order_relaxed) != 0 &&
+                   x.impl()->tape_serial.load(std::memory_order_relaxed) != tape.serial()) {
+            wanted.push_back({detail::kNoNode, k, x.impl()});  // another tape's leaf
         } else {
             // A leaf that no recorded op used: unused, unless it is itself an output, whose
             // gradient with respect to itself is its seed (d x / d x = 1). Give it its node now,
             // so that the walk captures it.
             for (const Tensor& y : outputs) {
                 if (y.same(x)) {
-                    wanted.push_back({tape.input_node(x.impl(), "grad"), k});
+                    const std::uint32_t node = tape.input_node(x.impl(), "grad");
+                    wanted.push_back({node, k, node == detail::kNoNode ? x.impl() : nullptr});
                     break;
                 }
             }

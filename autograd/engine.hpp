@@ -14,7 +14,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                          const std::vector<Tensor>& grad_outputs = {},
                          const GradOptions& options = {});
 
-// Accumulate outputs' gradients into the .grad() of every leaf that requires grad.
+// Accumulate outputs' gradients into the .grad() of every leaf that requires grad. Threads may
+// run backward at once into shared leaves (see tape.hpp for what threads may share).
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs = {},
               const GradOptions& options = {});
 

@@ -55,6 +55,11 @@ std::size_t Tape::live_nodes() {
 std::uint32_t Tape::input_node(detail::TensorImpl* t, const char* op) {
     if (links(t)) return t->node;
     if (t->is_leaf) {
+        // Claim it if no tape has (a plain load first: another tape's leaf stays read-only).
+        std::uint64_t owner = t->tape_serial.load(std::memory_order_relaxed);
+        if (owner == 0)
+            t->tape_serial.compare_exchange_strong(owner, serial_, std::memory_order_relaxed);
+        if (owner != 0 && owner != serial_) return detail::kNoNode;  // another tape's leaf
         append(nullptr, t);
         return t->node;
     }
@@ -78,7 +83,7 @@ Node& Tape::append(const OpDef* op, detail::TensorImpl* out) {
     n.state = NodeState::live;
     out->node = index;
     out->node_id = n.id;
-    out->tape_serial = serial_;
+    out->tape_serial.store(serial_, std::memory_order_relaxed);
     ++size_;
     return n;
 }
@@ -122,7 +127,7 @@ void Tape::on_tensor_destroyed(std::uint64_t serial, std::uint32_t index,
 
 namespace detail {
 TensorImpl::~TensorImpl() {
-    if (node != kNoNode) Tape::on_tensor_destroyed(tape_serial, node, node_id);
+    if (node != kNoNode) Tape::on_tensor_destroyed(tape_serial.load(), node, node_id);
 }
 }  // namespace detail
 

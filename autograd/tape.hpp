@@ -5,6 +5,15 @@
 // Each thread has its own tape. Node slots live in fixed-size chunks that are never freed while
 // the tape lives, so a training loop that records and releases one step after another reuses
 // the same slots (and the capacity of their small vectors) without touching the heap.
+//
+// What threads may share: leaves (parameters). Several threads may record ops on one leaf and
+// run backward() or grad() at the same time, each on its own tape; gradients from all of them
+// add up in the leaf's .grad() under a lock, none lost (PyTorch's semantics). Not shared: a
+// result of a recorded op belongs to the thread that made it (another thread gets
+// StaleTensorError; detach() it to pass its values on). Reading, zeroing or setting a leaf's
+// .grad(), changing its values (an optimizer step), requires_grad_() and register_hook() must
+// not overlap with other threads' backward on that leaf: synchronise around them. Hooks on a
+// shared leaf run on the thread of each backward.
 
 #include <cstdint>
 #include <memory>
@@ -58,10 +67,16 @@ class Tape {
 
     // Whether t's link points at a node of this tape that still belongs to it.
     bool links(const detail::TensorImpl* t) {
-        return t->tape_serial == serial_ && t->node < size_ && node(t->node).id == t->node_id;
+        return t->tape_serial.load(std::memory_order_relaxed) == serial_ && t->node < size_ &&
+               node(t->node).id == t->node_id;
     }
     // The node index of an input of a recorded op: a leaf that requires grad gets a leaf node
     // on first use; a result must still be linked. `op` names the op for the error message.
+    //
+    // Leaves may be shared between threads (parameters that several threads use for forward and
+    // backward at once). A leaf belongs to the first tape that records it, for good: on any other
+    // tape it gets no node (kNoNode is returned), and the backward walk gathers its gradient
+    // beside the tape (engine.cpp). So two tapes never fight over one leaf's link.
     std::uint32_t input_node(detail::TensorImpl* t, const char* op);
     // Append a node for an op and link `out` to it. Inputs are filled in by the caller.
     Node& append(const OpDef* op, detail::TensorImpl* out);

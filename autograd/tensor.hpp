@@ -161,10 +161,12 @@ struct TensorImpl {
     bool is_leaf = true;
     bool requires_grad = false;
     // Link to the tape node that produced this tensor (results) or collects its gradient
-    // (leaves). Valid only while the node's id still matches: ids are never reused.
+    // (leaves). Valid only while the node's id still matches: ids are never reused. A leaf is
+    // linked to the first tape that records it and never to another (Tape::input_node), so
+    // only that tape's thread writes node and node_id; other threads read tape_serial alone.
     std::uint32_t node = kNoNode;
     std::uint64_t node_id = 0;
-    std::uint64_t tape_serial = 0;
+    std::atomic<std::uint64_t> tape_serial{0};
     std::variant<xt::xarray<float>, xt::xarray<double>> value;
     Tensor grad;
     Tensor tangent;

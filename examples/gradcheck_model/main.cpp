@@ -12,8 +12,8 @@
 // To check your own model, copy this file and change SmallNet: build it from any tg::nn modules
 // in double precision, list the members that hold its parameters in parameter_slots() (in
 // named_parameters() order; the program checks that it is so), and write its loss in `loss`.
-// gradcheck perturbs copies of the parameters, so the model has to run on the tensors it is
-// given: with_parameters() points the model's parameter members at them for one call.
+// gradcheck perturbs the tensors it is given in place (restoring them afterwards), so the model
+// could read its own parameters; with_parameters() lets `loss` run it on whatever it is given.
 //
 // Keep the input small: the full check costs two forward passes per parameter element, and
 // gradgradcheck one backward pass with create_graph per parameter element on top. --fast

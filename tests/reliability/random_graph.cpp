@@ -998,6 +998,7 @@ tg::GradcheckOptions check_options() {
     o.eps = 1e-6;
     o.atol = 1e-7;
     o.rtol = 1e-6;
+    o.allow_unused = true;  // a random graph need not use every input
     return o;
 }
 
@@ -1040,7 +1041,8 @@ std::string Graph::to_cpp() const {
     s += fmt::format("        return v{};\n    }};\n", nodes.size() - 1);
     const tg::GradcheckOptions o = check_options();
     s += fmt::format(
-        "    tg::GradcheckOptions o;\n    o.eps = {};\n    o.atol = {};\n    o.rtol = {};\n",
+        "    tg::GradcheckOptions o;\n    o.eps = {};\n    o.atol = {};\n    o.rtol = {};\n"
+        "    o.allow_unused = true;\n",
         num(o.eps), num(o.atol), num(o.rtol));
     s += "    std::cout << tg::gradcheck(f, in, o) << \"\\n\" << tg::gradgradcheck(f, in, o) << "
          "\"\\n\";\n}\n";

@@ -217,3 +217,56 @@ TEST_CASE("grad mode and anomaly mode are per thread", "[threads]") {
     REQUIRE_FALSE(grad_enabled());
     REQUIRE(anomaly_enabled());
 }
+
+TEST_CASE("threads running backward at once into one shared leaf lose no gradient", "[threads]") {
+    // Each thread records loss = sum(w * x) on its own tape and calls backward, as data-parallel
+    // threads sharing one model do; every call adds x to w.grad. One thread's tape links w (the
+    // first to record it), the other's does not. The sums are exact in binary, so nothing may
+    // differ by even one bit.
+    const Tensor w = from_vector({0.5, -1.0, 2.0}, {3}, kFloat64).requires_grad_();
+    const Tensor x = from_vector({1.0, 2.0, 0.25}, {3}, kFloat64);
+    constexpr int kCalls = 2000;
+    std::vector<std::string> errors(2);
+    std::vector<int> wrong_grads(2, 0);
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < 2; ++t) {
+        workers.emplace_back([&, t] {
+            try {
+                for (int i = 0; i < kCalls; ++i) {
+                    sum(w * x).backward();
+                    // grad() on the shared leaf: its own result, .grad untouched.
+                    const auto g = grad({sum(w * w)}, {w});
+                    if (g[0].to_vector() != std::vector<double>{1.0, -2.0, 4.0}) ++wrong_grads[t];
+                }
+            } catch (const std::exception& e) {
+                errors[t] = e.what();
+            }
+        });
+    }
+    for (auto& t : workers) t.join();
+    for (std::size_t t = 0; t < 2; ++t) {
+        INFO("thread " << t);
+        REQUIRE(errors[t].empty());
+        REQUIRE(wrong_grads[t] == 0);
+    }
+    REQUIRE(w.grad().to_vector() == std::vector<double>{2.0 * kCalls, 4.0 * kCalls, 0.5 * kCalls});
+}
+
+TEST_CASE("a leaf first recorded by a thread that has ended still differentiates", "[threads]") {
+    // The worker's tape links w and dies with the thread; this thread's tape never links w.
+    const Tensor w = from_vector({3.0, -1.0}, {2}, kFloat64).requires_grad_();
+    std::thread([&] { sum(w * 2.0).backward(); }).join();
+    require_close(w.grad(), {2, 2}, 0);
+    int hook_calls = 0;
+    w.register_hook([&](const Tensor& g) {
+        ++hook_calls;
+        return g * 10.0;
+    });
+    sum(square(w)).backward();
+    require_close(w.grad(), {2 + 60, 2 - 20}, 0);
+    const auto g = grad({sum(w * w * w)}, {w});
+    require_close(g[0], {270, 30}, 0);
+    const auto self = grad({w}, {w}, {from_vector({1.0, 1.0}, {2}, kFloat64)});
+    require_close(self[0], {10, 10}, 0);
+    REQUIRE(hook_calls == 3);
+}
