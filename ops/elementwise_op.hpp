@@ -2,6 +2,10 @@
 // Internal: how the elementwise ops of trig.cpp, special.cpp, activations.cpp and rounding.cpp
 // compute their values and meet the tape. Not installed.
 
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
 #include "autograd/op.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/kernels.hpp"
@@ -22,11 +26,20 @@ Tensor binary_op(const OpDef& op, const Tensor& a, const Tensor& b, F f) {
 
 // f evaluated in double for float elements too: for special functions whose float versions
 // are missing or much less accurate (digamma, erfinv, polygamma).
+// A result beyond float's range becomes +-inf, as IEEE rounding would give; the plain cast
+// would be undefined behaviour there (polygamma(1, 1e-30f) = 1e60).
 template <class F>
 auto in_double(F f) {
     return [f](auto v) {
         using T = decltype(v);
-        return static_cast<T>(f(static_cast<double>(v)));
+        const double r = f(static_cast<double>(v));
+        if constexpr (std::is_same_v<T, float>) {
+            if (std::abs(r) > static_cast<double>(std::numeric_limits<float>::max()) &&
+                !std::isinf(r))
+                return std::copysign(std::numeric_limits<float>::infinity(),
+                                     static_cast<float>(r > 0 ? 1 : -1));
+        }
+        return static_cast<T>(r);
     };
 }
 

@@ -44,7 +44,8 @@ Tensor digamma(const Tensor& x);
 // The n-th derivative of digamma, n >= 0 (polygamma(0, x) is digamma(x); ValueError for
 // n < 0): (-1)^(n+1) n! zeta(n + 1, x) with the Hurwitz zeta function by Euler-Maclaurin
 // summation (Cephes' zeta, as PyTorch). Infinite at the poles 0, -1, -2, ...; 0 at +inf.
-// d/dx = polygamma(n + 1, x). Large n overflows: n! must fit in a double (n <= 170).
+// d/dx = polygamma(n + 1, x). Large n overflows: n! must fit in a double (n <= 170). For x
+// below 0 the series starts at x, so the cost grows with |x| (as in Cephes and PyTorch).
 Tensor polygamma(std::int64_t n, const Tensor& x);
 
 }  // namespace tg

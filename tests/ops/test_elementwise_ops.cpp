@@ -359,6 +359,11 @@ TEST_CASE("polygamma against its series and known values", "[ops][elementwise][g
                  {kInf, kInf, 0}, 0, 0, "polygamma 1");
     const Tensor xs = from_vector(x, {x.size()}, kFloat64);
     require_close(polygamma(0, xs), digamma(xs).to_vector(), 0, 0);
+    // float results beyond float's range are +-inf (polygamma(1, x) ~ 1/x^2 near 0)
+    const auto pf = polygamma(1, from_vector({1e-30, 1e-18}, {2}, kFloat32)).to_vector();
+    CHECK(pf[0] == kInf);
+    CHECK(pf[1] == Approx(1e36).epsilon(1e-6));
+    CHECK(digamma(from_vector({1e-45}, {1}, kFloat32)).item() == -kInf);
     require_throws<ValueError>([&] { polygamma(-1, xs); }, {"polygamma", "-1"});
     require_throws<ValueError>([&] { polygamma(171, xs); }, {"polygamma", "171"});
 }
