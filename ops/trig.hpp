@@ -16,7 +16,8 @@ Tensor asin(const Tensor& x);
 Tensor acos(const Tensor& x);
 // atan(x); d/dx = 1 / (1 + x^2), defined everywhere.
 Tensor atan(const Tensor& x);
-// atan2(y, x): the angle of the point (x, y) in (-pi, pi], with NumPy broadcasting.
+// atan2(y, x): the angle of the point (x, y) in [-pi, pi] (the sign of a zero y picks the
+// end), with NumPy broadcasting.
 // d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2): NaN at the origin, where the angle jumps.
 // The angle is also discontinuous across the negative x axis (y = 0, x < 0).
 Tensor atan2(const Tensor& y, const Tensor& x);
