@@ -64,6 +64,54 @@ inline std::vector<OpCase> all_op_cases() {
         {"2 - x", Domain::any, [](const Tensor& x) { return 2.0 - x; }},
         {"2 / x", Domain::away_from_zero, [](const Tensor& x) { return 2.0 / x; }},
         {"clamp", Domain::away_from_zero, [](const Tensor& x) { return clamp(x, -0.9, 0.8); }},
+        // ops/trig.hpp; inputs mapped into each op's domain: 2u - 1 lies in (-0.8, 0.8)
+        {"tan", Domain::unit, [](const Tensor& x) { return tan(affine(x, 2, -1)); }},
+        {"asin", Domain::unit, [](const Tensor& x) { return asin(affine(x, 2, -1)); }},
+        {"acos", Domain::unit, [](const Tensor& x) { return acos(affine(x, 2, -1)); }},
+        {"atan", Domain::any, [](const Tensor& x) { return atan(x); }},
+        {"sinh", Domain::any, [](const Tensor& x) { return sinh(x); }},
+        {"cosh", Domain::any, [](const Tensor& x) { return cosh(x); }},
+        {"asinh", Domain::any, [](const Tensor& x) { return asinh(x); }},
+        {"acosh", Domain::positive, [](const Tensor& x) { return acosh(x + 1.0); }},
+        {"atanh", Domain::unit, [](const Tensor& x) { return atanh(affine(x, 2, -1)); }},
+        // ops/special.hpp
+        {"erf", Domain::any, [](const Tensor& x) { return erf(x); }},
+        {"erfc", Domain::any, [](const Tensor& x) { return erfc(x); }},
+        {"erfinv", Domain::unit, [](const Tensor& x) { return erfinv(affine(x, 2, -1)); }},
+        {"log1p", Domain::unit, [](const Tensor& x) { return log1p(affine(x, 2, -1)); }},
+        {"expm1", Domain::any, [](const Tensor& x) { return expm1(x); }},
+        {"log2", Domain::positive, [](const Tensor& x) { return log2(x); }},
+        {"log10", Domain::positive, [](const Tensor& x) { return log10(x); }},
+        {"exp2", Domain::any, [](const Tensor& x) { return exp2(x); }},
+        {"reciprocal", Domain::away_from_zero, [](const Tensor& x) { return reciprocal(x); }},
+        {"rsqrt", Domain::positive, [](const Tensor& x) { return rsqrt(x); }},
+        {"lgamma", Domain::positive, [](const Tensor& x) { return lgamma(x); }},
+        {"lgamma of x in (-2.7, -2.3)", Domain::unit,
+         [](const Tensor& x) { return lgamma(affine(x, 0.5, -2.75)); }},
+        {"digamma", Domain::positive, [](const Tensor& x) { return digamma(x); }},
+        {"digamma of x in (-2.7, -2.3)", Domain::unit,
+         [](const Tensor& x) { return digamma(affine(x, 0.5, -2.75)); }},
+        {"polygamma 1", Domain::positive, [](const Tensor& x) { return polygamma(1, x); }},
+        {"polygamma 3", Domain::positive, [](const Tensor& x) { return polygamma(3, x); }},
+        // ops/activations.hpp
+        {"gelu", Domain::any, [](const Tensor& x) { return gelu(x); }},
+        {"gelu tanh", Domain::any,
+         [](const Tensor& x) { return gelu(x, GeluApproximation::tanh); }},
+        {"silu", Domain::any, [](const Tensor& x) { return silu(x); }},
+        {"mish", Domain::any, [](const Tensor& x) { return mish(x); }},
+        {"elu 1.3", Domain::away_from_zero, [](const Tensor& x) { return elu(x, 1.3); }},
+        {"selu", Domain::away_from_zero, [](const Tensor& x) { return selu(x); }},
+        {"logsigmoid", Domain::any, [](const Tensor& x) { return logsigmoid(x); }},
+        {"hardtanh", Domain::away_from_zero,
+         [](const Tensor& x) { return hardtanh(x, -0.9, 0.8); }},
+        {"softsign", Domain::away_from_zero, [](const Tensor& x) { return softsign(x); }},
+        // ops/rounding.hpp: the rounded factor is a constant (no gradient flows through it)
+        {"x round(3x)", Domain::any, [](const Tensor& x) { return x * round(x * 3.0); }},
+        {"x floor(3x)", Domain::any, [](const Tensor& x) { return x * floor(x * 3.0); }},
+        {"x ceil(3x)", Domain::any, [](const Tensor& x) { return x * ceil(x * 3.0); }},
+        {"x trunc(3x)", Domain::any, [](const Tensor& x) { return x * trunc(x * 3.0); }},
+        // ops/nonfinite.hpp, on finite inputs
+        {"nan_to_num", Domain::any, [](const Tensor& x) { return nan_to_num(x); }},
     };
     for (const auto& u : unaries) {
         for (const auto& s : unary_shapes) {
@@ -104,6 +152,12 @@ inline std::vector<OpCase> all_op_cases() {
          [](const Tensor& x, const Tensor& g) { return relu_backward(x, g); }},
         {"where", Domain::any, Domain::any,
          [](const Tensor& a, const Tensor& b) { return where(gt(a, b), mul(a, b), sub(a, b)); }},
+        {"atan2", Domain::any, Domain::any,
+         [](const Tensor& y, const Tensor& x) { return atan2(y, x); }},
+        {"fmod", Domain::any, Domain::away_from_zero,
+         [](const Tensor& a, const Tensor& b) { return fmod(a * 3.0, b); }},
+        {"remainder", Domain::any, Domain::away_from_zero,
+         [](const Tensor& a, const Tensor& b) { return remainder(a * 3.0, b); }},
     };
     for (const auto& b : binaries) {
         for (const auto& [sa, sb] : binary_shapes) {

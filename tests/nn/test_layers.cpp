@@ -320,6 +320,33 @@ TEST_CASE("activation modules and Flatten", "[nn][layers]") {
     require_close(nn::ReLU()(x), re, 0);
     require_close(nn::LeakyReLU(0.2)(x), lr, 1e-16);
     require_close(nn::Softplus()(x), sp, 1e-15, 1e-15);
+    // The activations of ops/activations.hpp, against their formulas with the C library.
+    std::vector<double> gelu_v, gelu_t, silu_v, mish_v, elu_v, selu_v, logsig, hard, soft;
+    for (double v : {-2.0, -0.5, 0.5, 3.0}) {
+        gelu_v.push_back(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
+        gelu_t.push_back(0.5 * v *
+                         (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))));
+        silu_v.push_back(v / (1 + std::exp(-v)));
+        mish_v.push_back(v * std::tanh(std::log1p(std::exp(v))));
+        elu_v.push_back(v > 0 ? v : 0.5 * std::expm1(v));
+        selu_v.push_back(1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * std::expm1(v)));
+        logsig.push_back(-std::log1p(std::exp(-v)));
+        hard.push_back(std::min(1.0, std::max(-0.6, v)));
+        soft.push_back(v / (1 + std::abs(v)));
+    }
+    require_close(nn::GELU()(x), gelu_v, 1e-15, 1e-15);
+    require_close(nn::GELU(GeluApproximation::tanh)(x), gelu_t, 1e-15, 1e-15);
+    require_close(nn::SiLU()(x), silu_v, 1e-15, 1e-15);
+    require_close(nn::Mish()(x), mish_v, 1e-15, 1e-15);
+    require_close(nn::ELU(0.5)(x), elu_v, 1e-16, 1e-15);
+    require_close(nn::SELU()(x), selu_v, 1e-15, 1e-15);
+    require_close(nn::LogSigmoid()(x), logsig, 1e-15, 1e-15);
+    require_close(nn::Hardtanh(-0.6, 1)(x), hard, 0);
+    require_close(nn::Softsign()(x), soft, 1e-16, 1e-15);
+    CHECK(nn::GELU(GeluApproximation::tanh).repr() == "GELU(approximate='tanh')");
+    CHECK(nn::ELU(0.5).repr() == "ELU(alpha=0.5)");
+    CHECK(nn::Hardtanh(-0.6, 1).repr() == "Hardtanh(min_val=-0.6, max_val=1)");
+    require_throws<ValueError>([] { nn::Hardtanh(2, 1); }, {"Hardtanh", "min_val 2", "max_val 1"});
     Generator gen(10);
     const Tensor img = sample({2, 3, 4, 5}, Domain::any, gen);
     const Tensor flat = nn::Flatten()(img);
