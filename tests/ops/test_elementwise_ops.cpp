@@ -51,18 +51,6 @@ void require_same(const std::vector<double>& a, const std::vector<double>& b, do
     }
 }
 
-// require_close for long vectors: one assertion, naming the first element that misses.
-void require_all_close(const std::vector<double>& a, const std::vector<double>& b, double atol,
-                       double rtol, const std::string& what) {
-    REQUIRE(a.size() == b.size());
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]))) {
-            INFO(what << " element " << i << ": " << a[i] << " vs " << b[i]);
-            REQUIRE(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]));
-        }
-    }
-}
-
 struct UnaryCase {
     const char* name;
     std::function<Tensor(const Tensor&)> op;

@@ -38,13 +38,14 @@ struct Config {
 std::vector<double> train(const Config& c) {
     MlpNet net(c.batch, c.dtype, c.seed);
     const auto params = net.parameters();
+    optim::SGD sgd(params, optim::SGDOptions(0.1));
     std::vector<double> losses;
     for (int i = 0; i < c.steps; ++i) {
         for (auto p : params) p.zero_grad();
         const Tensor loss = net.loss();
         losses.push_back(loss.item());
         loss.backward();
-        net.sgd_step(0.1);
+        sgd.step();
     }
     return losses;
 }

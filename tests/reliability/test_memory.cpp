@@ -44,11 +44,12 @@ TEST_CASE("10,000 mlp steps: the tape returns to its baseline every step, memory
     Tape::current().reset();
     MlpNet net(10, kFloat32, 1);
     const auto params = net.parameters();
+    optim::SGD sgd(params, optim::SGDOptions(0.1));
     auto step = [&] {
         for (auto p : params) p.zero_grad();
         const Tensor loss = net.loss();
         loss.backward();
-        net.sgd_step(0.1);
+        sgd.step();
         return loss.item();
     };
     const double first_loss = step();
