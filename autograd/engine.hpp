@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "tensor.hpp"
 
 namespace tg {
 

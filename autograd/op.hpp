@@ -11,7 +11,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "tensor.hpp"
 
 namespace tg {
 

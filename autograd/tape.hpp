@@ -19,7 +19,7 @@
 #include <memory>
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "tensor.hpp"
 
 namespace tg {
 

@@ -18,8 +18,8 @@
 
 #include <xtensor/xarray.hpp>
 
-#include "autograd/dtype.hpp"
-#include "autograd/errors.hpp"
+#include "dtype.hpp"
+#include "errors.hpp"
 
 namespace tg {
 

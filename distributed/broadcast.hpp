@@ -6,9 +6,9 @@
 
 #include <vector>
 
-#include "autograd/tensor.hpp"
-#include "distributed/communicator.hpp"
-#include "nn/module.hpp"
+#include "../autograd/tensor.hpp"
+#include "../nn/module.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

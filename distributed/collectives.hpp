@@ -13,8 +13,8 @@
 // As a collective, every process must run the op, and its backward, at the same point: a graph
 // through all_reduce_sum must be differentiated on every process or on none.
 
-#include "autograd/tensor.hpp"
-#include "distributed/communicator.hpp"
+#include "../autograd/tensor.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg::distributed {
 

@@ -14,13 +14,13 @@
 //   sync_batchnorm.hpp   SyncBatchNorm: batch statistics over all processes
 //   optimizer.hpp        Newton-CG, L-BFGS, ... on data spread over processes
 
-#include "distributed/broadcast.hpp"
-#include "distributed/collectives.hpp"
-#include "distributed/communicator.hpp"
-#include "distributed/environment.hpp"
-#include "distributed/error_guard.hpp"
-#include "distributed/gradient_reducer.hpp"
-#include "distributed/metrics.hpp"
-#include "distributed/optimizer.hpp"
-#include "distributed/sampler.hpp"
-#include "distributed/sync_batchnorm.hpp"
+#include "broadcast.hpp"
+#include "collectives.hpp"
+#include "communicator.hpp"
+#include "environment.hpp"
+#include "error_guard.hpp"
+#include "gradient_reducer.hpp"
+#include "metrics.hpp"
+#include "optimizer.hpp"
+#include "sampler.hpp"
+#include "sync_batchnorm.hpp"

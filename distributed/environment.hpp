@@ -12,7 +12,7 @@
 // parallel loops) never call MPI; every collective comes from the thread that made the
 // Environment.
 
-#include "distributed/communicator.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

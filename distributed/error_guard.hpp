@@ -12,7 +12,7 @@
 #include <functional>
 #include <string>
 
-#include "distributed/communicator.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

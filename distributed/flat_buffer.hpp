@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg::distributed::detail {
 

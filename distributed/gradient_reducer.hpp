@@ -40,10 +40,10 @@
 #include <memory>
 #include <vector>
 
-#include "autograd/tensor.hpp"
-#include "distributed/communicator.hpp"
-#include "nn/module.hpp"
-#include "nn/options.hpp"
+#include "../autograd/tensor.hpp"
+#include "../nn/module.hpp"
+#include "../nn/options.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

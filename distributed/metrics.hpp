@@ -14,7 +14,7 @@
 
 #include <cstddef>
 
-#include "distributed/communicator.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "distributed/communicator.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed::detail {
 

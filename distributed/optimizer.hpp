@@ -20,8 +20,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "distributed/communicator.hpp"
-#include "optim/optimizer.hpp"
+#include "../optim/optimizer.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

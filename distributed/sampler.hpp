@@ -23,9 +23,9 @@
 #include <memory>
 #include <vector>
 
-#include "distributed/communicator.hpp"
-#include "nn/data/loader.hpp"
-#include "nn/options.hpp"
+#include "../nn/data/loader.hpp"
+#include "../nn/options.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

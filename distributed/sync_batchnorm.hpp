@@ -21,8 +21,8 @@
 // Its parameters and buffers have batch norm's names (weight, bias, running_mean, running_var),
 // so checkpoints move freely between BatchNorm2d and SyncBatchNorm.
 
-#include "distributed/communicator.hpp"
-#include "nn/batchnorm.hpp"
+#include "../nn/batchnorm.hpp"
+#include "communicator.hpp"
 
 namespace tg::distributed {
 

@@ -21,8 +21,8 @@
 #include <memory>
 #include <vector>
 
-#include "autograd/tensor.hpp"
-#include "functional/hvp.hpp"
+#include "../autograd/tensor.hpp"
+#include "hvp.hpp"
 
 namespace tg {
 

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "functional/hessian_operator.hpp"
+#include "hessian_operator.hpp"
 
 namespace tg {
 

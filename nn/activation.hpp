@@ -3,8 +3,8 @@
 
 #include <cstdint>
 
-#include "nn/module.hpp"
-#include "ops/activations.hpp"
+#include "../ops/activations.hpp"
+#include "module.hpp"
 
 namespace tg::nn {
 

@@ -11,9 +11,9 @@
 // BatchNorm1d takes [N, C] or [N, C, L]; BatchNorm2d takes [N, C, H, W]. Statistics are per
 // channel C. The running statistics are buffers: saved and loaded with the parameters.
 
-#include "autograd/dtype.hpp"
-#include "nn/module.hpp"
-#include "nn/options.hpp"
+#include "../autograd/dtype.hpp"
+#include "module.hpp"
+#include "options.hpp"
 
 namespace tg::nn {
 

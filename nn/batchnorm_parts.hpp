@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg::nn::detail {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <type_traits>
 
-#include "autograd/dtype.hpp"
-#include "nn/module.hpp"
-#include "nn/options.hpp"
+#include "../autograd/dtype.hpp"
+#include "module.hpp"
+#include "options.hpp"
 
 namespace tg::nn {
 

@@ -7,9 +7,9 @@
 
 #include <cstdint>
 
-#include "nn/module.hpp"
-#include "nn/options.hpp"
-#include "ops/random.hpp"
+#include "../ops/random.hpp"
+#include "module.hpp"
+#include "options.hpp"
 
 namespace tg::nn {
 

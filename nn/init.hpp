@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "autograd/tensor.hpp"
-#include "ops/random.hpp"
+#include "../autograd/tensor.hpp"
+#include "../ops/random.hpp"
 
 namespace tg::nn {
 

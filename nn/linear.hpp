@@ -1,9 +1,9 @@
 #pragma once
 // Linear: y = x W^T + b, with W of shape [out_features, in_features] as in torch::nn::Linear.
 
-#include "autograd/dtype.hpp"
-#include "nn/module.hpp"
-#include "nn/options.hpp"
+#include "../autograd/dtype.hpp"
+#include "module.hpp"
+#include "options.hpp"
 
 namespace tg::nn {
 

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/tensor.hpp"
-#include "ops/random.hpp"
+#include "../autograd/tensor.hpp"
+#include "../ops/random.hpp"
 
 namespace tg::nn {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg::nn {
 

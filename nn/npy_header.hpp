@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg::nn {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/npy_header.hpp"
+#include "npy_header.hpp"
 
 namespace tg::nn {
 

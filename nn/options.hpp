@@ -9,8 +9,8 @@
 #include <string>
 #include <type_traits>
 
-#include "autograd/errors.hpp"
-#include "autograd/options.hpp"
+#include "../autograd/errors.hpp"
+#include "../autograd/options.hpp"
 
 namespace tg::nn {
 

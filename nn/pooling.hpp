@@ -6,8 +6,8 @@
 
 #include <optional>
 
-#include "nn/module.hpp"
-#include "nn/options.hpp"
+#include "module.hpp"
+#include "options.hpp"
 
 namespace tg::nn {
 

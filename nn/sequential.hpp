@@ -7,7 +7,7 @@
 #include <string>
 #include <type_traits>
 
-#include "nn/module.hpp"
+#include "module.hpp"
 
 namespace tg::nn {
 

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "nn/module.hpp"
+#include "module.hpp"
 
 namespace tg::nn {
 

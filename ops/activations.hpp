@@ -5,7 +5,7 @@
 // constant: then the next one is zero. gelu, silu and mish give their limit -0 at -inf (the
 // formulas would give NaN there); their derivatives at +-inf are NaN (inf * 0).
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

@@ -2,7 +2,7 @@
 // Arithmetic with NumPy broadcasting: add, sub, mul, div, pow, and the scalar forms.
 // Every op here is differentiable to any order in both modes.
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

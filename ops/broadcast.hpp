@@ -2,7 +2,7 @@
 // broadcast_to and sum_to: an adjoint pair. Each is the other's derivative, which keeps
 // broadcasting correct at every order of differentiation.
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

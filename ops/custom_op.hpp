@@ -53,9 +53,9 @@
 #include <xtensor/xarray.hpp>
 #include <xtensor/xbroadcast.hpp>
 
-#include "autograd/op.hpp"
-#include "autograd/tensor.hpp"
-#include "ops/arithmetic.hpp"  // add_defined, for jvp rules
+#include "../autograd/op.hpp"
+#include "../autograd/tensor.hpp"
+#include "arithmetic.hpp"  // add_defined, for jvp rules
 
 namespace tg {
 

@@ -5,7 +5,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

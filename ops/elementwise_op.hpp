@@ -6,9 +6,9 @@
 #include <limits>
 #include <type_traits>
 
-#include "autograd/op.hpp"
-#include "ops/arithmetic.hpp"
-#include "ops/kernels.hpp"
+#include "../autograd/op.hpp"
+#include "arithmetic.hpp"
+#include "kernels.hpp"
 
 namespace tg::detail {
 

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

@@ -11,9 +11,9 @@
 
 #include <omp.h>
 
-#include "autograd/tensor.hpp"
-#include "ops/deferred.hpp"
-#include "ops/threads.hpp"
+#include "../autograd/tensor.hpp"
+#include "deferred.hpp"
+#include "threads.hpp"
 
 namespace tg::kernels {
 

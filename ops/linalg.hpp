@@ -1,8 +1,8 @@
 #pragma once
 // Matrix products through BLAS.
 
-#include "autograd/tensor.hpp"
-#include "ops/threads.hpp"  // set_num_threads: products are split across tapegrad's threads
+#include "../autograd/tensor.hpp"
+#include "threads.hpp"  // set_num_threads: products are split across tapegrad's threads
 
 namespace tg {
 

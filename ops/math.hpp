@@ -1,7 +1,7 @@
 #pragma once
 // Elementwise math functions, activations, masks and selection.
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

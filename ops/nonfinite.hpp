@@ -3,7 +3,7 @@
 
 #include <optional>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

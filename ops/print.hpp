@@ -3,7 +3,7 @@
 
 #include <iosfwd>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

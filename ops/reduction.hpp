@@ -1,8 +1,8 @@
 #pragma once
 // Reductions: sum (primitive), mean (sum times 1/n), max over an axis (primitive).
 
-#include "autograd/tensor.hpp"
-#include "ops/dims.hpp"
+#include "../autograd/tensor.hpp"
+#include "dims.hpp"
 
 namespace tg {
 

@@ -8,7 +8,7 @@
 // explicit zero gradient; the gradients of every expression that also depends on x otherwise
 // are the same.
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

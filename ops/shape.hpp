@@ -1,8 +1,8 @@
 #pragma once
 // Shape ops: reshape and permute are primitives; the rest are built on them.
 
-#include "autograd/tensor.hpp"
-#include "ops/dims.hpp"
+#include "../autograd/tensor.hpp"
+#include "dims.hpp"
 
 namespace tg {
 

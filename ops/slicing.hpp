@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/tensor.hpp"
-#include "ops/dims.hpp"
+#include "../autograd/tensor.hpp"
+#include "dims.hpp"
 
 namespace tg {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

@@ -4,7 +4,7 @@
 // ops. Values outside an op's domain give NaN, as the std:: function does; the derivative is
 // then NaN too, and at the ends of a domain it is infinite (PyTorch's behaviour).
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg {
 

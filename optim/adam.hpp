@@ -8,8 +8,8 @@
 
 #include <utility>
 
-#include "optim/first_order.hpp"
-#include "optim/options.hpp"
+#include "first_order.hpp"
+#include "options.hpp"
 
 namespace tg::optim {
 

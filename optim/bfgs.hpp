@@ -6,7 +6,7 @@
 // curvature (y.s <= 1e-10 |s| |y|) is skipped. H takes n^2 doubles: for small problems only;
 // a problem larger than max_size is refused (use LBFGS).
 
-#include "optim/line_search_optimizer.hpp"
+#include "line_search_optimizer.hpp"
 
 namespace tg::optim {
 

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "functional/hvp.hpp"
-#include "optim/flat.hpp"
-#include "optim/gauss_newton.hpp"
-#include "optim/linear_cg.hpp"
-#include "optim/reduction.hpp"
+#include "../functional/hvp.hpp"
+#include "flat.hpp"
+#include "gauss_newton.hpp"
+#include "linear_cg.hpp"
+#include "reduction.hpp"
 
 namespace tg::optim::detail {
 

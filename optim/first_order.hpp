@@ -2,7 +2,7 @@
 // The common part of the first-order methods (SGD, Adam, AdamW, RMSprop): one iteration per
 // step, parameter by parameter, in each parameter's own element type.
 
-#include "optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace tg::optim {
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "autograd/tensor.hpp"
+#include "../autograd/tensor.hpp"
 
 namespace tg::optim {
 

@@ -3,7 +3,7 @@
 // Wolfe) or a fixed step lr (LineSearchKind::none). The first trial step of a search follows
 // Nocedal & Wright eq. 3.60: it expects the same decrease as in the previous iteration.
 
-#include "optim/line_search_optimizer.hpp"
+#include "line_search_optimizer.hpp"
 
 namespace tg::optim {
 

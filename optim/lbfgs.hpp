@@ -8,7 +8,7 @@
 
 #include <deque>
 
-#include "optim/line_search_optimizer.hpp"
+#include "line_search_optimizer.hpp"
 
 namespace tg::optim {
 

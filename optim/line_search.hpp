@@ -17,7 +17,7 @@
 #include <functional>
 #include <vector>
 
-#include "optim/options.hpp"
+#include "options.hpp"
 
 namespace tg::optim {
 

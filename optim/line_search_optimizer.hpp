@@ -14,8 +14,8 @@
 // descent is tried once; if that fails too, the parameters go back to the last accepted point
 // and the optimizer stops with line_search_failed (or non_finite if every trial was NaN/Inf).
 
-#include "optim/line_search.hpp"
-#include "optim/optimizer.hpp"
+#include "line_search.hpp"
+#include "optimizer.hpp"
 
 namespace tg::optim {
 

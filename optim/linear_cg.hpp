@@ -18,9 +18,9 @@
 #include <cstddef>
 #include <functional>
 
-#include "functional/hvp.hpp"
-#include "optim/flat.hpp"
-#include "optim/options.hpp"
+#include "../functional/hvp.hpp"
+#include "flat.hpp"
+#include "options.hpp"
 
 namespace tg::optim {
 

@@ -27,8 +27,8 @@
 //   Newton newton({w}, NewtonOptions().max_iter(50).tolerance_grad(1e-10));
 //   newton.step([&] { return rosenbrock(w); });
 
-#include "optim/line_search.hpp"
-#include "optim/optimizer.hpp"
+#include "line_search.hpp"
+#include "optimizer.hpp"
 
 namespace tg::optim {
 

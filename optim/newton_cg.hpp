@@ -30,9 +30,9 @@
 
 #include <functional>
 
-#include "optim/line_search.hpp"
-#include "optim/linear_cg.hpp"
-#include "optim/optimizer.hpp"
+#include "line_search.hpp"
+#include "linear_cg.hpp"
+#include "optimizer.hpp"
 
 namespace tg::optim {
 

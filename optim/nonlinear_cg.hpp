@@ -12,7 +12,7 @@
 // where its beta falls to 0. On a quadratic with exact line searches
 // all three are linear CG.
 
-#include "optim/line_search_optimizer.hpp"
+#include "line_search_optimizer.hpp"
 
 namespace tg::optim {
 

@@ -40,9 +40,9 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/tensor.hpp"
-#include "optim/flat.hpp"
-#include "optim/reduction.hpp"
+#include "../autograd/tensor.hpp"
+#include "flat.hpp"
+#include "reduction.hpp"
 
 namespace tg::optim {
 

@@ -6,7 +6,7 @@
 
 #include <cstddef>
 
-#include "autograd/options.hpp"
+#include "../autograd/options.hpp"
 
 // The three stopping rules every optimizer has (see optimizer.hpp for their meaning).
 #define TG_OPTIM_STOP_OPTIONS(max_iter_default, tolerance_grad_default, tolerance_step_default) \

@@ -18,7 +18,7 @@
 
 #include <functional>
 
-#include "optim/flat.hpp"
+#include "flat.hpp"
 
 namespace tg::optim {
 

@@ -6,8 +6,8 @@
 //   otherwise sqrt(s) + eps
 //   momentum > 0: b <- momentum b + g / denominator, w <- w - lr b;  else w <- w - lr g / den.
 
-#include "optim/first_order.hpp"
-#include "optim/options.hpp"
+#include "first_order.hpp"
+#include "options.hpp"
 
 namespace tg::optim {
 

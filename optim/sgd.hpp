@@ -12,8 +12,8 @@
 // The velocity starts at zero. With a constant learning rate this is the same sequence of
 // parameters as torch::optim::SGD (whose buffer is -v / eps) without dampening.
 
-#include "optim/first_order.hpp"
-#include "optim/options.hpp"
+#include "first_order.hpp"
+#include "options.hpp"
 
 namespace tg::optim {
 

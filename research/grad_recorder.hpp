@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/module.hpp"
-#include "research/grad_stats.hpp"
-#include "research/hooks.hpp"
+#include "../nn/module.hpp"
+#include "grad_stats.hpp"
+#include "hooks.hpp"
 
 namespace tg::research {
 

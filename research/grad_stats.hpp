@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "autograd/tensor.hpp"
-#include "nn/module.hpp"
+#include "../autograd/tensor.hpp"
+#include "../nn/module.hpp"
 
 namespace tg::research {
 

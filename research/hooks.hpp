@@ -24,8 +24,8 @@
 #include <memory>
 #include <string>
 
-#include "autograd/tensor.hpp"
-#include "nn/module.hpp"
+#include "../autograd/tensor.hpp"
+#include "../nn/module.hpp"
 
 namespace tg::research {
 

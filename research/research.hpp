@@ -5,6 +5,6 @@
 // these are what the vanishing_gradients and gradcheck_model examples use. Namespace
 // tg::research.
 
-#include "research/grad_recorder.hpp"
-#include "research/grad_stats.hpp"
-#include "research/hooks.hpp"
+#include "grad_recorder.hpp"
+#include "grad_stats.hpp"
+#include "hooks.hpp"

@@ -12,9 +12,9 @@
 #include <memory>
 #include <vector>
 
-#include "autograd/dtype.hpp"
-#include "nn/data/dataset.hpp"
-#include "nn/options.hpp"
+#include "../../autograd/dtype.hpp"
+#include "../options.hpp"
+#include "dataset.hpp"
 
 namespace tg::nn::data {
 

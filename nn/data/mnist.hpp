@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "nn/data/dataset.hpp"
+#include "dataset.hpp"
 
 namespace tg::nn::data {
 
