@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The README's "Use tapegrad in your project" shows consumer.cpp in full: that block must be
-exactly tests/install/consumer.cpp, which tests/install builds with pkg-config, meson and CMake.
+exactly tests/install/consumer.cpp (less its opening comment), which tests/install builds with
+pkg-config, meson and CMake.
 
   check_consumer_block.py README.md tests/install/consumer.cpp
 """
@@ -17,7 +18,10 @@ if start < 0:
     sys.exit(f"{readme}: no ```cpp block in '{marker}'")
 start += len("```cpp\n")
 block = section[start:section.index("```", start)]
-want = open(consumer, encoding="utf-8").read()
+lines = open(consumer, encoding="utf-8").read().splitlines(keepends=True)
+while lines and lines[0].startswith("//"):
+    lines.pop(0)
+want = "".join(lines)
 if block != want:
     sys.exit(f"{readme}: the consumer.cpp block differs from {consumer}")
 print("the README's consumer.cpp is tests/install/consumer.cpp")

@@ -1,5 +1,5 @@
 // A program outside tapegrad's source tree, built against an installed tapegrad (tests/install
-// builds it three ways: pkg-config, meson, CMake). docs/use-in-your-project.md shows it.
+// builds it three ways: pkg-config, meson, CMake). The README shows it, without this comment.
 #include <tapegrad/tapegrad.hpp>
 
 #include <cmath>
