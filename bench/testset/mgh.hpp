@@ -49,7 +49,7 @@ inline std::vector<double> seq(std::size_t m, const std::function<double(double)
 
 }  // namespace detail
 
-// Problems 1 to 18 except 7 (helical valley), which needs atan2.
+// Problems 1 to 18.
 inline std::vector<Problem> mgh_problems() {
     using detail::seq;
     using detail::vec;
@@ -81,6 +81,16 @@ inline std::vector<Problem> mgh_problems() {
                      const Tensor i = vec(seq(10, [](double k) { return k; }));
                      return 2.0 + 2.0 * i - (exp(i * xi(x, 1)) + exp(i * xi(x, 2)));
                  }});
+    p.push_back(
+        {7, "Helical valley", {-1.0, 0.0, 0.0}, 0.0, [](const Tensor& x) {
+             const Tensor x1 = xi(x, 1), x2 = xi(x, 2), x3 = xi(x, 3);
+             // MINPACK's theta in (-1/4, 3/4): atan(x2/x1)/(2 pi), plus 1/2 for x1 < 0,
+             // which is atan2's angle plus one turn in the third quadrant.
+             const Tensor third_quadrant = lt(x1, 0.0) * lt(x2, 0.0);
+             const Tensor theta = atan2(x2, x1) / (2 * M_PI) + third_quadrant;
+             return concat(
+                 {10.0 * (x3 - 10.0 * theta), 10.0 * (sqrt(square(x1) + square(x2)) - 1.0), x3}, 0);
+         }});
     p.push_back({8, "Bard", {1.0, 1.0, 1.0}, 0.008214877306578, [](const Tensor& x) {
                      const Tensor y = vec({0.14, 0.18, 0.22, 0.25, 0.29, 0.32, 0.35, 0.39, 0.37,
                                            0.58, 0.73, 0.96, 1.34, 2.10, 4.39});
