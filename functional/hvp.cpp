@@ -54,13 +54,28 @@ std::vector<Tensor> second_backward(const Tensor& dot, const std::vector<Tensor>
 
 }  // namespace
 
+namespace {
+
+// The loss a Hessian belongs to is a scalar: anything else is the caller's mistake, named as
+// the function they called.
+Tensor scalar_loss(const Tensor& y, const char* who) {
+    if (!y.defined() || y.numel() != 1) {
+        throw ShapeError(std::string(who) + ": the function must return a scalar (one element), " +
+                         "but it returned " +
+                         (y.defined() ? "shape " + shape_str(y.shape()) : "an undefined tensor"));
+    }
+    return y;
+}
+
+}  // namespace
+
 std::vector<Tensor> hvp(const std::function<Tensor()>& loss, const std::vector<Tensor>& params,
                         const std::vector<Tensor>& v, HvpMode mode) {
     check_vectors("hvp", params, v);
     EnableGradGuard recording;
     if (mode == HvpMode::forward_over_reverse) {
         DualGuard dual(params, v);
-        const Tensor y = loss();
+        const Tensor y = scalar_loss(loss(), "hvp");
         std::vector<Tensor> g = grad({y}, params, {}, GradOptions().allow_unused(true));
         std::vector<Tensor> hv(params.size());
         for (std::size_t i = 0; i < params.size(); ++i) {
@@ -69,17 +84,17 @@ std::vector<Tensor> hvp(const std::function<Tensor()>& loss, const std::vector<T
         }
         return hv;
     }
-    const Tensor y = loss();
+    const Tensor y = scalar_loss(loss(), "hvp");
     const std::vector<Tensor> g =
         grad({y}, params, {}, GradOptions().create_graph(true).allow_unused(true));
     return second_backward(dot_all(g, v), params, false);
 }
 
 HessianVectorProduct::HessianVectorProduct(const std::function<Tensor()>& loss,
-                                           std::vector<Tensor> params)
+                                           std::vector<Tensor> params, const char* who)
     : params_(std::move(params)) {
     EnableGradGuard recording;
-    const Tensor y = loss();
+    const Tensor y = scalar_loss(loss(), who);
     loss_value_ = y.item();
     recorded_gradient_ =
         grad({y}, params_, {}, GradOptions().create_graph(true).allow_unused(true));

@@ -24,7 +24,9 @@ std::vector<Tensor> hvp(const std::function<Tensor()>& loss, const std::vector<T
 // and every product is one more backward through them (truncated Newton, Lanczos, CG).
 class HessianVectorProduct {
   public:
-    HessianVectorProduct(const std::function<Tensor()>& loss, std::vector<Tensor> params);
+    // `who` names the caller in errors (a loss that is not a scalar is a ShapeError).
+    HessianVectorProduct(const std::function<Tensor()>& loss, std::vector<Tensor> params,
+                         const char* who = "HessianVectorProduct");
     ~HessianVectorProduct();
     HessianVectorProduct(const HessianVectorProduct&) = delete;
     HessianVectorProduct& operator=(const HessianVectorProduct&) = delete;

@@ -76,7 +76,7 @@ Tensor jacobian(const std::function<Tensor(const Tensor&)>& f, const Tensor& x_i
 
 Tensor hessian(const std::function<Tensor(const Tensor&)>& f, const Tensor& x_in) {
     const Tensor x = x_in.detach().requires_grad_(true);
-    HessianVectorProduct hv([&] { return f(x); }, {x});
+    HessianVectorProduct hv([&] { return f(x); }, {x}, "hessian");
     const std::size_t n = x.numel();
     Tensor H = zeros(joined(x.shape(), x.shape()), x.dtype());
     for (std::size_t j = 0; j < n; ++j) place(H, hv({unit(x, j)})[0], j, n, n, true);

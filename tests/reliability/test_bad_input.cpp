@@ -854,3 +854,18 @@ TEST_CASE("binary_cross_entropy refuses probabilities outside [0, 1] and propaga
     // 0 and 1 are probabilities.
     REQUIRE_NOTHROW(binary_cross_entropy(from_vector({0.5, 0, 1}, {3}, kFloat64), y));
 }
+
+TEST_CASE("second derivatives of a non-scalar function name the function called", "[errors]") {
+    // These used to fail inside item(): "item(): the tensor has shape [2]".
+    const Tensor x = from_vector({1.0, 2.0}, {2}, kFloat64).requires_grad_();
+    const auto vector_valued = [](const Tensor& t) { return t * t; };
+    expect_error<ShapeError>("hessian of a function returning [2]",
+                             [&] { hessian(vector_valued, x); },
+                             {"hessian", "must return a scalar", "[2]"});
+    expect_error<ShapeError>("hvp of a function returning [2]",
+                             [&] { hvp([&] { return x * x; }, {x}, {ones({2}, kFloat64)}); },
+                             {"hvp", "must return a scalar", "[2]"});
+    expect_error<ShapeError>("HessianVectorProduct of a function returning [2]",
+                             [&] { HessianVectorProduct([&] { return x * x; }, {x}); },
+                             {"HessianVectorProduct", "must return a scalar", "[2]"});
+}
