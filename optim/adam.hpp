@@ -54,6 +54,7 @@ class Adam : public FirstOrderOptimizer {
 
   private:
     Settings settings() const override;
+    void set_lr_option(double lr) override { options_.lr(lr); }
     double update(std::size_t i, Tensor& param, const Tensor& grad) override;
     void validate() const;
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "autograd/errors.hpp"
 #include "autograd/grad_mode.hpp"
 #include "ops/creation.hpp"
 
@@ -101,6 +102,14 @@ void FirstOrderOptimizer::update_all(double loss, bool from_closure) {
     } else {
         set_status(Status::running);
     }
+}
+
+void FirstOrderOptimizer::set_lr(double lr) {
+    if (!(lr >= 0) || !std::isfinite(lr)) {
+        throw ValueError(
+            fmt::format("{}::set_lr: learning rate {} (need a finite lr >= 0)", name(), lr));
+    }
+    set_lr_option(lr);
 }
 
 }  // namespace tg::optim

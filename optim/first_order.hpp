@@ -16,6 +16,11 @@ class FirstOrderOptimizer : public Optimizer {
     // Calls the closure (zero grads, loss, backward), then updates. Returns the closure's loss.
     Tensor step(const Closure& closure);
 
+    // The learning rate, as the options hold it; set_lr changes it for the next steps (what
+    // the learning-rate schedulers of lr_scheduler.hpp call). ValueError unless lr >= 0.
+    double lr() const { return settings().lr; }
+    void set_lr(double lr);
+
   protected:
     struct Settings {
         std::size_t max_iter;
@@ -24,6 +29,7 @@ class FirstOrderOptimizer : public Optimizer {
         double lr;
     };
     virtual Settings settings() const = 0;
+    virtual void set_lr_option(double lr) = 0;
     // Updates parameter i in place (its dtype is T's) with its gradient, under no-grad.
     // Returns the squared Euclidean norm of the change.
     virtual double update(std::size_t i, Tensor& param, const Tensor& grad) = 0;

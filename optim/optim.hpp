@@ -11,6 +11,7 @@
 
 #include "adam.hpp"
 #include "bfgs.hpp"
+#include "clip_grad.hpp"
 #include "first_order.hpp"
 #include "flat.hpp"
 #include "gauss_newton.hpp"
@@ -19,6 +20,7 @@
 #include "line_search.hpp"
 #include "line_search_optimizer.hpp"
 #include "linear_cg.hpp"
+#include "lr_scheduler.hpp"
 #include "newton.hpp"
 #include "newton_cg.hpp"
 #include "nonlinear_cg.hpp"

@@ -34,6 +34,7 @@ class RMSprop : public FirstOrderOptimizer {
 
   private:
     Settings settings() const override;
+    void set_lr_option(double lr) override { options_.lr(lr); }
     double update(std::size_t i, Tensor& param, const Tensor& grad) override;
     void validate() const;
 

@@ -40,6 +40,7 @@ class SGD : public FirstOrderOptimizer {
 
   private:
     Settings settings() const override;
+    void set_lr_option(double lr) override { options_.lr(lr); }
     double update(std::size_t i, Tensor& param, const Tensor& grad) override;
     void validate() const;
 
