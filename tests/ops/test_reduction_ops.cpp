@@ -195,7 +195,18 @@ TEST_CASE("var and stddev: degenerate divisors, NaN and bad arguments", "[ops][s
         {"var", "[2, 0]", "empty"});
     require_throws<ValueError>([] { var(zeros({3}, kFloat64), {0}, -1); }, {"var", "correction"});
     require_throws<ValueError>([] { var(zeros({3}, kFloat64), {0}, kNaN); }, {"var", "correction"});
-    require_throws<ValueError>([] { var(zeros({3, 2}, kFloat64), {0, 0}); }, {"given twice"});
+    require_throws<ValueError>(
+        [] {
+            var(zeros({3, 2}, kFloat64), {0, 0});
+        },
+        {"var", "given twice"});
+    require_throws<ValueError>(
+        [] {
+            stddev(zeros({3, 2}, kFloat64), {0, -2});
+        },
+        {"stddev", "given twice"});
+    require_throws<ValueError>([] { stddev(zeros({3, 2}, kFloat64), {2}); }, {"stddev"});
+    require_throws<ValueError>([] { stddev(zeros({0}, kFloat64), {0}); }, {"stddev", "empty"});
     // Reducing over a kept empty axis gives an empty result.
     REQUIRE(var(zeros({0, 3}, kFloat64), {1}).shape() == Shape{0});
 }
