@@ -1,5 +1,7 @@
 #include "ops/scans.hpp"
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -22,6 +24,18 @@ namespace tg {
 namespace {
 
 Tensor linear_scan(const Tensor& a, const Tensor& b, std::size_t axis, bool reverse);
+
+// v rounded to T; beyond float's range +-inf, as IEEE rounding gives (the plain cast of such a
+// double to float is undefined behaviour).
+template <class T>
+T to_element(double v) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (std::abs(v) > static_cast<double>(std::numeric_limits<float>::max()) && !std::isinf(v))
+            return v > 0 ? std::numeric_limits<float>::infinity()
+                         : -std::numeric_limits<float>::infinity();
+    }
+    return static_cast<T>(v);
+}
 
 // x moved one place along `axis`, zero-filled: towards higher indices (y_k = x_(k-1), y_0 = 0)
 // when `later`, else towards lower ones (y_k = x_(k+1), y_(n-1) = 0). Built from slice and pad,
@@ -94,7 +108,7 @@ Tensor linear_scan(const Tensor& a, const Tensor& b, std::size_t axis, bool reve
                             // is a boundary, not a value.
                             acc[i] =
                                 step == 0 ? double(br[i]) : double(br[i]) + double(ar[i]) * acc[i];
-                            yr[i] = static_cast<T>(acc[i]);
+                            yr[i] = to_element<T>(acc[i]);
                         }
                     }
                 }

@@ -514,6 +514,12 @@ TEST_CASE("cumsum and cumprod: NaN, infinities, empty tensors", "[ops][scans]") 
     // inf at the first place is a value, not a coefficient of the empty y_(-1).
     require_same(cumprod(from_vector({kInf, 2, 0}, {3}, kFloat64), 0).to_vector(),
                  {kInf, kInf, kNaN}, 0, 0, "cumprod inf");
+    // An element past float's range is inf; the running sum is kept in double, so the next
+    // element is finite again.
+    require_same(cumsum(from_vector({3e38, 3e38, -3e38}, {3}, kFloat32), 0).to_vector(),
+                 {3e38, kInf, 3e38}, 1e32, 0, "float overflow");
+    require_same(cumprod(from_vector({-1e30, 1e30}, {2}, kFloat32), 0).to_vector(), {-1e30, -kInf},
+                 1e24, 0, "float overflow");
     require_same(cumsum(from_vector({kInf, 1}, {2}, kFloat64), 0).to_vector(), {kInf, kInf}, 0, 0,
                  "cumsum inf");
     for (const Shape& s : {Shape{0}, Shape{2, 0}, Shape{0, 3}}) {
