@@ -4,6 +4,7 @@
 // inside each op's domain. Shared by the gradcheck, jvp and float-agreement tests.
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -314,6 +315,64 @@ inline std::vector<OpCase> all_op_cases() {
     add_case("binary_cross_entropy", {{3, 2}}, {Domain::unit}, one([](const Tensor& a) {
                  return binary_cross_entropy(a, from_vector({1, 0, 0, 1, 1, 0}, {3, 2}, a.dtype()));
              }));
+    // ---- more reductions: ops/moments.hpp, ops/norms.hpp, ops/extrema.hpp, ops/scans.hpp ----
+    add_case("var axes 0,2", {{3, 2, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return var(x, {0, 2});
+             }));
+    add_case("var correction 0 keepdims", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return var(x, {-1}, 0, true); }));
+    add_case("var all", {{2, 3, 2, 2}}, {Domain::any}, one([](const Tensor& x) { return var(x); }));
+    add_case("stddev axis 1", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return stddev(x, {1}); }));
+    add_case("stddev all correction 0", {{2, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return stddev(x, {0, 1}, 0);
+             }));
+    add_case("mean axes 0,2 keepdims", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return mean(x, {2, 0}, true);
+             }));
+    add_case("vector_norm 2", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return vector_norm(x); }));
+    add_case("vector_norm 2 axis 1 keepdims", {{2, 3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return vector_norm(x, 2, {1}, true); }));
+    add_case("vector_norm 1 axis 0", {{3, 4}}, {Domain::away_from_zero},
+             one([](const Tensor& x) { return vector_norm(x, 1, {0}); }));
+    add_case("vector_norm 3 axes 0,2", {{2, 3, 2, 2}}, {Domain::away_from_zero},
+             one([](const Tensor& x) {
+                 return vector_norm(x, 3, {0, 2});
+             }));
+    add_case("vector_norm 0.5", {{3, 4}}, {Domain::away_from_zero},
+             one([](const Tensor& x) { return vector_norm(x, 0.5, {1}); }));
+    add_case("vector_norm inf", {{3, 4}}, {Domain::away_from_zero}, one([](const Tensor& x) {
+                 return vector_norm(x, std::numeric_limits<double>::infinity(), {1});
+             }));
+    add_case("vector_norm -inf", {{3, 4}}, {Domain::away_from_zero}, one([](const Tensor& x) {
+                 return vector_norm(x, -std::numeric_limits<double>::infinity());
+             }));
+    add_case("frobenius_norm axes 1,2", {{2, 3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return frobenius_norm(x, {1, 2});
+             }));
+    add_case("amax axes 0,2", {{3, 2, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return amax(x, {0, 2});
+             }));
+    add_case("amin axis -1 keepdims", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return amin(x, {-1}, true); }));
+    add_case("cumsum axis 0", {{4, 3}}, {Domain::any},
+             one([](const Tensor& x) { return cumsum(x, 0); }));
+    add_case("cumsum axis 1 of 4-D", {{2, 3, 2, 2}}, {Domain::any},
+             one([](const Tensor& x) { return cumsum(x, 1); }));
+    add_case("cumprod axis 1", {{3, 5}}, {Domain::any},
+             one([](const Tensor& x) { return cumprod(x, 1); }));
+    add_case("cumprod axis 0 of 3-D", {{4, 2, 3}}, {Domain::any},
+             one([](const Tensor& x) { return cumprod(x, 0); }));
+    add_case("logcumsumexp axis -1", {{3, 5}}, {Domain::any},
+             one([](const Tensor& x) { return logcumsumexp(x, -1); }));
+    add_case("logcumsumexp axis 0", {{4, 3}}, {Domain::any},
+             one([](const Tensor& x) { return logcumsumexp(x, 0); }));
+    add_case("prod axis 1", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return prod(x, 1); }));
+    add_case("prod axis 0 keepdims", {{3, 2, 2}}, {Domain::any},
+             one([](const Tensor& x) { return prod(x, 0, true); }));
+    add_case("prod all", {{2, 3}}, {Domain::any}, one([](const Tensor& x) { return prod(x); }));
     return cases;
 }
 
