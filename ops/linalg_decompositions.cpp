@@ -1,0 +1,535 @@
+#include "ops/linalg_decompositions.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "autograd/op.hpp"
+#include "ops/arithmetic.hpp"
+#include "ops/creation.hpp"
+#include "ops/kernels.hpp"
+#include "ops/linalg.hpp"
+#include "ops/reduction.hpp"
+#include "ops/shape.hpp"
+#include "ops/special.hpp"
+
+// LAPACK's Fortran routines, as OpenBLAS exports them (32-bit integers; the character
+// arguments' hidden lengths are left out, as every C caller of LAPACK does).
+extern "C" {
+void sgetrf_(const int* m, const int* n, float* a, const int* lda, int* ipiv, int* info);
+void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
+void sgetrs_(const char* trans, const int* n, const int* nrhs, const float* a, const int* lda,
+             const int* ipiv, float* b, const int* ldb, int* info);
+void dgetrs_(const char* trans, const int* n, const int* nrhs, const double* a, const int* lda,
+             const int* ipiv, double* b, const int* ldb, int* info);
+void spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info);
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
+void strtrs_(const char* uplo, const char* trans, const char* diag, const int* n, const int* nrhs,
+             const float* a, const int* lda, float* b, const int* ldb, int* info);
+void dtrtrs_(const char* uplo, const char* trans, const char* diag, const int* n, const int* nrhs,
+             const double* a, const int* lda, double* b, const int* ldb, int* info);
+void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
+             float* work, const int* lwork, int* iwork, const int* liwork, int* info);
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info);
+}
+
+namespace tg {
+
+namespace {
+
+// ---- LAPACK, overloaded on the element type (ld: a leading dimension, at least 1) ----
+
+int ld(int n) {
+    return std::max(n, 1);
+}
+
+void getrf(int n, float* a, int* piv, int* info) {
+    const int l = ld(n);
+    sgetrf_(&n, &n, a, &l, piv, info);
+}
+void getrf(int n, double* a, int* piv, int* info) {
+    const int l = ld(n);
+    dgetrf_(&n, &n, a, &l, piv, info);
+}
+void getrs(int n, int k, const float* lu, const int* piv, float* b, int* info) {
+    const int l = ld(n);
+    sgetrs_("N", &n, &k, lu, &l, piv, b, &l, info);
+}
+void getrs(int n, int k, const double* lu, const int* piv, double* b, int* info) {
+    const int l = ld(n);
+    dgetrs_("N", &n, &k, lu, &l, piv, b, &l, info);
+}
+void potrf(int n, float* a, int* info) {
+    const int l = ld(n);
+    spotrf_("L", &n, a, &l, info);
+}
+void potrf(int n, double* a, int* info) {
+    const int l = ld(n);
+    dpotrf_("L", &n, a, &l, info);
+}
+void trtrs(char uplo, char trans, int n, int k, const float* a, float* b, int* info) {
+    const int l = ld(n);
+    strtrs_(&uplo, &trans, "N", &n, &k, a, &l, b, &l, info);
+}
+void trtrs(char uplo, char trans, int n, int k, const double* a, double* b, int* info) {
+    const int l = ld(n);
+    dtrtrs_(&uplo, &trans, "N", &n, &k, a, &l, b, &l, info);
+}
+void syevd(char jobz, int n, float* a, float* w, float* work, int lwork, int* iwork, int liwork,
+           int* info) {
+    const int l = ld(n);
+    ssyevd_(&jobz, "L", &n, a, &l, w, work, &lwork, iwork, &liwork, info);
+}
+void syevd(char jobz, int n, double* a, double* w, double* work, int lwork, int* iwork, int liwork,
+           int* info) {
+    const int l = ld(n);
+    dsyevd_(&jobz, "L", &n, a, &l, w, work, &lwork, iwork, &liwork, info);
+}
+
+// ---- checks and layout ----
+
+// n for a square 2-D matrix; ShapeError naming the op and the shape otherwise.
+std::size_t square_size(const char* op, const Tensor& a) {
+    if (a.dim() != 2 || a.shape()[0] != a.shape()[1]) {
+        throw ShapeError(std::string(op) + ": needs a square 2-D matrix, got shape " +
+                         shape_str(a.shape()));
+    }
+    if (a.shape()[0] > static_cast<std::size_t>(std::numeric_limits<int>::max() / 2)) {
+        throw ShapeError(std::string(op) + ": matrix too large for LAPACK, shape " +
+                         shape_str(a.shape()));
+    }
+    return a.shape()[0];
+}
+
+// The right-hand side of a solve: [n, k] (a 1-D one is reshaped by the public functions).
+void check_rhs(const char* op, const Tensor& a, const Tensor& b) {
+    kernels::check_same_dtype(op, a, b);
+    if (b.dim() != 2 || b.shape()[0] != a.shape()[0]) {
+        throw ShapeError(std::string(op) + ": the right-hand side must be [n, k] or [n] for A " +
+                         shape_str(a.shape()) + ", got " + shape_str(b.shape()));
+    }
+}
+
+// Row-major [rows, cols] to column-major (LAPACK's layout), and back.
+template <class T>
+std::vector<T> to_col_major(const T* p, std::size_t rows, std::size_t cols) {
+    std::vector<T> c(rows * cols);
+    for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) c[j * rows + i] = p[i * cols + j];
+    return c;
+}
+
+template <class T>
+xt::xarray<T> from_col_major(const std::vector<T>& c, std::size_t rows, std::size_t cols) {
+    auto r = kernels::uninitialized<T>({rows, cols});
+    T* p = r.data();
+    for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) p[i * cols + j] = c[j * rows + i];
+    return r;
+}
+
+// A constant [n, n] matrix with entries f(i, j).
+template <class F>
+Tensor constant_matrix(std::size_t n, DType dtype, F f) {
+    std::vector<double> v(n * n);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) v[i * n + j] = f(i, j);
+    return from_vector(v, {n, n}, dtype);
+}
+
+Tensor triangle_mask(std::size_t n, DType dtype, bool upper) {
+    return constant_matrix(n, dtype, [upper](std::size_t i, std::size_t j) {
+        return (upper ? j >= i : j <= i) ? 1.0 : 0.0;
+    });
+}
+
+// The pieces the rules are made of, all tapegrad ops.
+Tensor trace(const Tensor& x) {
+    return sum(mul(x, eye(x.shape()[0], x.dtype())));
+}
+Tensor symmetrize(const Tensor& x) {
+    return mul(add(x, transpose(x)), scalar_tensor(0.5, x.dtype()));
+}
+// Murray's Phi: the lower triangle with its diagonal halved.
+Tensor phi(const Tensor& x) {
+    const std::size_t n = x.shape()[0];
+    return mul(x, constant_matrix(n, x.dtype(), [](std::size_t i, std::size_t j) {
+                   return j < i ? 1.0 : (j == i ? 0.5 : 0.0);
+               }));
+}
+// F_ij = 1 / (l_j - l_i) off the diagonal, 0 on it.
+Tensor eigen_gap_inverse(const Tensor& l) {
+    const std::size_t n = l.shape()[0];
+    const Tensor e = sub(unsqueeze(l, 0), unsqueeze(l, 1));
+    const Tensor off = constant_matrix(
+        n, l.dtype(), [](std::size_t i, std::size_t j) { return i == j ? 0.0 : 1.0; });
+    return mul(off, reciprocal(add(e, eye(n, l.dtype()))));
+}
+
+// ---- solve ----
+
+Tensor solve_2d(const char* op, const Tensor& a, const Tensor& b);
+
+// X = A^-1 B:  gB = A^-T G,  gA = -gB X^T;  dX = A^-1 (dB - dA X).
+const OpDef kSolve{"solve",
+                   [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                       const Tensor gb = solve_2d("solve", transpose(c.in(0)), g);
+                       if (c.needs_grad(0)) gi[0] = neg(matmul(gb, c.out(), false, true));
+                       if (c.needs_grad(1)) gi[1] = gb;
+                   },
+                   [](const OpCall& c, const Tensor* t) {
+                       Tensor r = t[1];
+                       if (t[0].defined()) r = add_defined(r, neg(matmul(t[0], c.out())));
+                       return solve_2d("solve", c.in(0), r);
+                   }};
+
+// The LU factorisation of A (column-major), with LAPACK's info (k > 0: U(k, k) = 0).
+template <class T>
+struct Lu {
+    std::vector<T> lu;
+    std::vector<int> piv;
+    int info = 0;
+};
+
+template <class T>
+Lu<T> lu_factor(const Tensor& a) {
+    const std::size_t n = a.shape()[0];
+    Lu<T> f;
+    f.lu = to_col_major(a.array<T>().data(), n, n);
+    f.piv.assign(std::max<std::size_t>(n, 1), 0);
+    getrf(static_cast<int>(n), f.lu.data(), f.piv.data(), &f.info);
+    return f;
+}
+
+Tensor solve_2d(const char* op, const Tensor& a, const Tensor& b) {
+    const std::size_t n = square_size(op, a);
+    check_rhs(op, a, b);
+    const std::size_t k = b.shape()[1];
+    Tensor x = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const Lu<T> f = lu_factor<T>(a);
+        if (f.info > 0) {
+            throw NumericError(std::string(op) + ": the matrix " + shape_str(a.shape()) +
+                               " is singular (U(" + std::to_string(f.info) + ", " +
+                               std::to_string(f.info) + ") = 0 in its LU factorisation)");
+        }
+        std::vector<T> xb = to_col_major(b.array<T>().data(), n, k);
+        int info = 0;
+        if (n > 0 && k > 0)
+            getrs(static_cast<int>(n), static_cast<int>(k), f.lu.data(), f.piv.data(), xb.data(),
+                  &info);
+        return Tensor(from_col_major(xb, n, k));
+    });
+    return record(kSolve, std::move(x), {a, b});
+}
+
+// A 1-D right-hand side is solved as one column.
+template <class F>
+Tensor solve_columns(const Tensor& b, F solve_matrix) {
+    if (b.dim() != 1) return solve_matrix(b);
+    const auto n = static_cast<std::int64_t>(b.shape()[0]);
+    return reshape(solve_matrix(reshape(b, {n, 1})), {n});
+}
+
+// ---- determinants ----
+
+// det A = (sign of the row permutation) * prod U(i, i), from A's LU factorisation.
+struct LuDeterminant {
+    double det = 1;
+    double sign = 1;       // of det: -1, 0 or 1 (NaN for a NaN input)
+    double logabsdet = 0;  // log |det|, -inf when A is singular
+};
+
+template <class T>
+LuDeterminant lu_determinant(const Tensor& a) {
+    const std::size_t n = a.shape()[0];
+    const Lu<T> f = lu_factor<T>(a);
+    LuDeterminant d;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double u = static_cast<double>(f.lu[i * n + i]);
+        const double s = f.piv[i] != static_cast<int>(i) + 1 ? -1.0 : 1.0;
+        d.det *= s * u;
+        d.sign *= s * (u > 0 ? 1.0 : (u < 0 ? -1.0 : (u == 0 ? 0.0 : u)));  // NaN stays NaN
+        d.logabsdet += std::log(std::abs(u));
+    }
+    return d;
+}
+
+// det: gA = g det A^-T;  d det = det tr(A^-1 dA).
+const OpDef kDet{"det",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     gi[0] = mul(mul(g, c.out()), transpose(inverse(c.in(0))));
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     return mul(c.out(), trace(solve_2d("det", c.in(0), t[0])));
+                 }};
+
+// log |det|: gA = g A^-T;  d = tr(A^-1 dA).
+const OpDef kLogabsdet{
+    "logabsdet",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        gi[0] = mul(g, transpose(inverse(c.in(0))));
+    },
+    [](const OpCall& c, const Tensor* t) { return trace(solve_2d("logabsdet", c.in(0), t[0])); }};
+
+}  // namespace
+
+Tensor solve(const Tensor& a, const Tensor& b) {
+    return solve_columns(b, [&](const Tensor& m) { return solve_2d("solve", a, m); });
+}
+
+Tensor inverse(const Tensor& a) {
+    const std::size_t n = square_size("inverse", a);
+    return solve_2d("inverse", a, eye(n, a.dtype()));
+}
+
+Tensor det(const Tensor& a) {
+    square_size("det", a);
+    Tensor d = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        return Tensor(xt::xarray<T>(static_cast<T>(lu_determinant<T>(a).det)));
+    });
+    return record(kDet, std::move(d), {a});
+}
+
+SlogdetResult slogdet(const Tensor& a) {
+    square_size("slogdet", a);
+    SlogdetResult r;
+    kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const LuDeterminant d = lu_determinant<T>(a);
+        r.sign = Tensor(xt::xarray<T>(static_cast<T>(d.sign)));
+        r.logabsdet = Tensor(xt::xarray<T>(static_cast<T>(d.logabsdet)));
+        return 0;
+    });
+    r.logabsdet = record(kLogabsdet, r.logabsdet, {a});
+    return r;
+}
+
+Tensor logdet(const Tensor& a) {
+    square_size("logdet", a);
+    const SlogdetResult r = slogdet(a);
+    if (r.sign.item() < 0)  // log of a negative number
+        return add(r.logabsdet, scalar_tensor(std::numeric_limits<double>::quiet_NaN(), a.dtype()));
+    return r.logabsdet;
+}
+
+// ---- triangular solves and Cholesky ----
+
+namespace {
+
+Tensor triangular_solve_2d(const char* op, const Tensor& a, const Tensor& b, bool upper,
+                           bool transpose_a);
+
+// X = op(A)^-1 B, A triangular (attributes [upper, transpose]):
+//   gB = op(A)^-T G;  gA = -gB X^T (or -X gB^T when transposed), kept to A's triangle;
+//   dX = op(A)^-1 (dB - op(dA) X), with dA kept to A's triangle.
+const OpDef kTriangularSolve{
+    "triangular_solve",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        const bool upper = c.ints(0) != 0, tr = c.ints(1) != 0;
+        const Tensor& a = c.in(0);
+        const Tensor gb = triangular_solve_2d("triangular_solve", a, g, upper, !tr);
+        if (c.needs_grad(0)) {
+            const Tensor ga =
+                tr ? matmul(c.out(), gb, false, true) : matmul(gb, c.out(), false, true);
+            gi[0] = neg(mul(ga, triangle_mask(a.shape()[0], a.dtype(), upper)));
+        }
+        if (c.needs_grad(1)) gi[1] = gb;
+    },
+    [](const OpCall& c, const Tensor* t) {
+        const bool upper = c.ints(0) != 0, tr = c.ints(1) != 0;
+        const Tensor& a = c.in(0);
+        Tensor r = t[1];
+        if (t[0].defined()) {
+            const Tensor da = mul(t[0], triangle_mask(a.shape()[0], a.dtype(), upper));
+            r = add_defined(r, neg(matmul(da, c.out(), tr, false)));
+        }
+        return triangular_solve_2d("triangular_solve", a, r, upper, tr);
+    }};
+
+Tensor triangular_solve_2d(const char* op, const Tensor& a, const Tensor& b, bool upper,
+                           bool transpose_a) {
+    const std::size_t n = square_size(op, a);
+    check_rhs(op, a, b);
+    const std::size_t k = b.shape()[1];
+    Tensor x = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const std::vector<T> ca = to_col_major(a.array<T>().data(), n, n);
+        std::vector<T> xb = to_col_major(b.array<T>().data(), n, k);
+        int info = 0;
+        if (n > 0 && k > 0)
+            trtrs(upper ? 'U' : 'L', transpose_a ? 'T' : 'N', static_cast<int>(n),
+                  static_cast<int>(k), ca.data(), xb.data(), &info);
+        if (info > 0) {
+            throw NumericError(std::string(op) + ": the triangular matrix " + shape_str(a.shape()) +
+                               " is singular (diagonal entry " + std::to_string(info - 1) +
+                               " is 0)");
+        }
+        return Tensor(from_col_major(xb, n, k));
+    });
+    return record(kTriangularSolve, std::move(x), {a, b},
+                  Attrs({upper ? 1 : 0, transpose_a ? 1 : 0}));
+}
+
+// A = L L^T (Murray 2016, as PyTorch):
+//   gA = sym(L^-T Phi(L^T tril(G)) L^-1);   dL = L Phi(L^-1 sym(dA) L^-T).
+const OpDef kCholesky{
+    "cholesky",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        const Tensor& l = c.out();
+        const Tensor gl = mul(g, triangle_mask(l.shape()[0], l.dtype(), false));
+        const Tensor p = phi(matmul(l, gl, true, false));
+        const Tensor s = triangular_solve_2d("cholesky", l, p, false, true);  // L^-T P
+        // S L^-1 = (L^-T S^T)^T
+        gi[0] =
+            symmetrize(transpose(triangular_solve_2d("cholesky", l, transpose(s), false, true)));
+    },
+    [](const OpCall& c, const Tensor* t) {
+        const Tensor& l = c.out();
+        const Tensor y = triangular_solve_2d("cholesky", l, symmetrize(t[0]), false, false);
+        // L^-1 dA L^-T = (L^-1 (L^-1 dA)^T)^T
+        const Tensor x = transpose(triangular_solve_2d("cholesky", l, transpose(y), false, false));
+        return matmul(l, phi(x));
+    }};
+
+}  // namespace
+
+Tensor triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool transpose_a) {
+    return solve_columns(b, [&](const Tensor& m) {
+        return triangular_solve_2d("triangular_solve", a, m, upper, transpose_a);
+    });
+}
+
+Tensor cholesky_solve(const Tensor& b, const Tensor& l) {
+    square_size("cholesky_solve", l);
+    return solve_columns(b, [&](const Tensor& m) {
+        const Tensor y = triangular_solve_2d("cholesky_solve", l, m, false, false);
+        return triangular_solve_2d("cholesky_solve", l, y, false, true);
+    });
+}
+
+Tensor cholesky(const Tensor& a) {
+    const std::size_t n = square_size("cholesky", a);
+    Tensor l = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        std::vector<T> c = to_col_major(a.array<T>().data(), n, n);
+        int info = 0;
+        potrf(static_cast<int>(n), c.data(), &info);
+        if (info > 0) {
+            throw NumericError("cholesky: the matrix " + shape_str(a.shape()) +
+                               " is not positive definite (leading minor " + std::to_string(info) +
+                               ")");
+        }
+        for (std::size_t j = 0; j < n; ++j)  // LAPACK leaves the upper triangle as it was
+            for (std::size_t i = 0; i < j; ++i) c[j * n + i] = T(0);
+        return Tensor(from_col_major(c, n, n));
+    });
+    return record(kCholesky, std::move(l), {a});
+}
+
+// ---- symmetric eigen-decomposition ----
+
+namespace {
+
+// Eigenvalues (ascending) and, if wanted, eigenvectors (columns, signs fixed) of the
+// symmetric matrix whose lower triangle is a's. A NaN anywhere gives NaN everywhere.
+template <class T>
+void symmetric_eigen(const char* op, const Tensor& a, bool vectors, xt::xarray<T>& w,
+                     xt::xarray<T>& v) {
+    const std::size_t n = a.shape()[0];
+    const T* p = a.array<T>().data();
+    w = kernels::uninitialized<T>({n});
+    if (vectors) v = kernels::uninitialized<T>({n, n});
+    if (std::any_of(p, p + n * n, [](T x) { return std::isnan(x); })) {
+        std::fill(w.begin(), w.end(), std::numeric_limits<T>::quiet_NaN());
+        if (vectors) std::fill(v.begin(), v.end(), std::numeric_limits<T>::quiet_NaN());
+        return;
+    }
+    if (n == 0) return;
+    std::vector<T> c = to_col_major(p, n, n);
+    const char jobz = vectors ? 'V' : 'N';
+    const int ni = static_cast<int>(n);
+    T work_size = 0;
+    int iwork_size = 0, info = 0;
+    syevd(jobz, ni, c.data(), w.data(), &work_size, -1, &iwork_size, -1, &info);
+    std::vector<T> work(static_cast<std::size_t>(work_size) + 1);
+    std::vector<int> iwork(static_cast<std::size_t>(std::max(iwork_size, 1)));
+    syevd(jobz, ni, c.data(), w.data(), work.data(), static_cast<int>(work.size()), iwork.data(),
+          static_cast<int>(iwork.size()), &info);
+    if (info != 0) {
+        throw NumericError(std::string(op) + ": LAPACK's ?syevd did not converge on the matrix " +
+                           shape_str(a.shape()) + " (info " + std::to_string(info) + ")");
+    }
+    if (!vectors) return;
+    for (std::size_t j = 0; j < n; ++j) {
+        T* col = c.data() + j * n;
+        std::size_t big = 0;
+        for (std::size_t i = 1; i < n; ++i)
+            if (std::abs(col[i]) > std::abs(col[big])) big = i;
+        if (col[big] < 0)
+            for (std::size_t i = 0; i < n; ++i) col[i] = -col[i];
+    }
+    v = from_col_major(c, n, n);
+}
+
+// l = eigvalsh(A), V = eigh_vectors(A):  gA = V diag(G) V^T;  dl = diag(V^T sym(dA) V).
+const OpDef kEigvalsh{"eigvalsh",
+                      [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                          const Tensor v = eigh_vectors(c.in(0));
+                          gi[0] = matmul(mul(v, unsqueeze(g, 0)), v, false, true);
+                      },
+                      [](const OpCall& c, const Tensor* t) {
+                          const Tensor v = eigh_vectors(c.in(0));
+                          return sum(mul(v, matmul(symmetrize(t[0]), v)), {0});
+                      }};
+
+// With F_ij = 1 / (l_j - l_i) off the diagonal and 0 on it (Giles 2008):
+//   gA = sym(V (F o (V^T G)) V^T);   dV = V (F o (V^T sym(dA) V)).
+const OpDef kEighVectors{"eigh_vectors",
+                         [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                             const Tensor& v = c.out();
+                             const Tensor f = eigen_gap_inverse(eigvalsh(c.in(0)));
+                             const Tensor inner = mul(f, matmul(v, g, true, false));
+                             gi[0] = symmetrize(matmul(matmul(v, inner), v, false, true));
+                         },
+                         [](const OpCall& c, const Tensor* t) {
+                             const Tensor& v = c.out();
+                             const Tensor f = eigen_gap_inverse(eigvalsh(c.in(0)));
+                             const Tensor inner =
+                                 matmul(matmul(v, symmetrize(t[0]), true, false), v);
+                             return matmul(v, mul(f, inner));
+                         }};
+
+}  // namespace
+
+Tensor eigvalsh(const Tensor& a) {
+    square_size("eigvalsh", a);
+    Tensor w = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        xt::xarray<T> values, vectors;
+        symmetric_eigen<T>("eigvalsh", a, false, values, vectors);
+        return Tensor(std::move(values));
+    });
+    return record(kEigvalsh, std::move(w), {a});
+}
+
+Tensor eigh_vectors(const Tensor& a) {
+    square_size("eigh_vectors", a);
+    Tensor v = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        xt::xarray<T> values, vectors;
+        symmetric_eigen<T>("eigh_vectors", a, true, values, vectors);
+        return Tensor(std::move(vectors));
+    });
+    return record(kEighVectors, std::move(v), {a});
+}
+
+EighResult eigh(const Tensor& a) {
+    square_size("eigh", a);
+    return {eigvalsh(a), eigh_vectors(a)};
+}
+}  // namespace tg
