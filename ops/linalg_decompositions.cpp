@@ -32,6 +32,14 @@ void dtrtrs_(const char* uplo, const char* trans, const char* diag, const int* n
              const double* a, const int* lda, double* b, const int* ldb, int* info);
 void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
              float* work, const int* lwork, int* iwork, const int* liwork, int* info);
+void sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, float* work,
+             const int* lwork, int* info);
+void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
+             const int* lwork, int* info);
+void sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda, const float* tau,
+             float* work, const int* lwork, int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
+             double* work, const int* lwork, int* info);
 void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
              double* work, const int* lwork, int* iwork, const int* liwork, int* info);
 }
@@ -87,6 +95,24 @@ void syevd(char jobz, int n, double* a, double* w, double* work, int lwork, int*
            int* info) {
     const int l = ld(n);
     dsyevd_(&jobz, "L", &n, a, &l, w, work, &lwork, iwork, &liwork, info);
+}
+
+// QR of an m x n column-major a (m >= n): geqrf, then orgqr turns a into Q.
+void geqrf(int m, int n, float* a, float* tau, float* work, int lwork, int* info) {
+    const int l = ld(m);
+    sgeqrf_(&m, &n, a, &l, tau, work, &lwork, info);
+}
+void geqrf(int m, int n, double* a, double* tau, double* work, int lwork, int* info) {
+    const int l = ld(m);
+    dgeqrf_(&m, &n, a, &l, tau, work, &lwork, info);
+}
+void orgqr(int m, int n, float* a, const float* tau, float* work, int lwork, int* info) {
+    const int l = ld(m);
+    sorgqr_(&m, &n, &n, a, &l, tau, work, &lwork, info);
+}
+void orgqr(int m, int n, double* a, const double* tau, double* work, int lwork, int* info) {
+    const int l = ld(m);
+    dorgqr_(&m, &n, &n, a, &l, tau, work, &lwork, info);
 }
 
 // ---- checks and layout ----
@@ -532,4 +558,134 @@ EighResult eigh(const Tensor& a) {
     square_size("eigh", a);
     return {eigvalsh(a), eigh_vectors(a)};
 }
+// ---- QR ----
+
+namespace {
+
+// Q [m, n] and R [n, n] (upper, diagonal >= 0) with A = Q R, for A [m, n] with m >= n.
+template <class T>
+void reduced_qr(const Tensor& a, xt::xarray<T>& q, xt::xarray<T>& r) {
+    const std::size_t m = a.shape()[0], n = a.shape()[1];
+    std::vector<T> c = to_col_major(a.array<T>().data(), m, n);
+    std::vector<T> tau(std::max<std::size_t>(n, 1));
+    r = kernels::filled<T>({n, n}, T(0));
+    q = kernels::uninitialized<T>({m, n});
+    if (n == 0) return;
+    const int mi = static_cast<int>(m), ni = static_cast<int>(n);
+    int info = 0;
+    T size = 0;
+    geqrf(mi, ni, c.data(), tau.data(), &size, -1, &info);
+    std::vector<T> work(static_cast<std::size_t>(size) + 1);
+    geqrf(mi, ni, c.data(), tau.data(), work.data(), static_cast<int>(work.size()), &info);
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = 0; i <= j; ++i) r(i, j) = c[j * m + i];
+    orgqr(mi, ni, c.data(), tau.data(), &size, -1, &info);
+    work.resize(std::max(work.size(), static_cast<std::size_t>(size) + 1));
+    orgqr(mi, ni, c.data(), tau.data(), work.data(), static_cast<int>(work.size()), &info);
+    // Householder QR leaves R's diagonal signs arbitrary: make them >= 0 (row j of R and
+    // column j of Q change sign together), so that Q and R are functions of A.
+    for (std::size_t j = 0; j < n; ++j) {
+        const bool flip = r(j, j) < 0;
+        if (flip)
+            for (std::size_t k = j; k < n; ++k) r(j, k) = -r(j, k);
+        for (std::size_t i = 0; i < m; ++i) q(i, j) = flip ? -c[j * m + i] : c[j * m + i];
+    }
+}
+
+void check_qr_shape(const char* op, const Tensor& a) {
+    if (a.dim() != 2 || a.shape()[0] < a.shape()[1]) {
+        throw ShapeError(std::string(op) +
+                         ": needs a 2-D matrix with at least as many rows as columns, got shape " +
+                         shape_str(a.shape()));
+    }
+    if (a.shape()[0] > static_cast<std::size_t>(std::numeric_limits<int>::max() / 2)) {
+        throw ShapeError(std::string(op) + ": matrix too large for LAPACK, shape " +
+                         shape_str(a.shape()));
+    }
+}
+
+// X R^-1 = (R^-T X^T)^T, R upper.
+Tensor times_r_inverse(const Tensor& x, const Tensor& r) {
+    return transpose(triangular_solve_2d("qr", r, transpose(x), true, true));
+}
+
+// triu(X) + triu(X, 1)^T: the symmetric matrix with X's upper triangle.
+Tensor upper_to_symmetric(const Tensor& x) {
+    const std::size_t n = x.shape()[0];
+    const Tensor upper = mul(x, triangle_mask(n, x.dtype(), true));
+    const Tensor strict = mul(x, constant_matrix(n, x.dtype(), [](std::size_t i, std::size_t j) {
+                                  return j > i ? 1.0 : 0.0;
+                              }));
+    return add(upper, transpose(strict));
+}
+
+// With C = Q^T dA R^-1 and B = triu(C) + tril(C, -1)^T (upper triangular; Q^T dQ = C - B is
+// antisymmetric):  dR = B R,  dQ = dA R^-1 - Q B.  Transposed, with M = gR R^T - Q^T gQ and
+// N = triu(M) + triu(M, 1)^T:  gA = (gQ + Q N) R^-T  (PyTorch's linalg_qr_backward).
+Tensor qr_b(const Tensor& q, const Tensor& dar) {
+    const Tensor c = matmul(q, dar, true, false);
+    const std::size_t n = c.shape()[0];
+    const Tensor lower = mul(c, constant_matrix(n, c.dtype(), [](std::size_t i, std::size_t j) {
+                                 return j < i ? 1.0 : 0.0;
+                             }));
+    return add(mul(c, triangle_mask(n, c.dtype(), true)), transpose(lower));
+}
+
+Tensor qr_grad(const Tensor& q, const Tensor& r, const Tensor& gq, const Tensor& gr) {
+    Tensor m;
+    if (gr.defined()) m = matmul(gr, r, false, true);
+    if (gq.defined()) m = add_defined(m, neg(matmul(q, gq, true, false)));
+    const Tensor x = add_defined(gq, matmul(q, upper_to_symmetric(m)));
+    return transpose(triangular_solve_2d("qr", r, transpose(x), true, false));  // X R^-T
+}
+
+const OpDef kQrQ{"qr_q",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     gi[0] = qr_grad(c.out(), qr_r(c.in(0)), g, Tensor());
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     const Tensor& q = c.out();
+                     const Tensor dar = times_r_inverse(t[0], qr_r(c.in(0)));
+                     return sub(dar, matmul(q, qr_b(q, dar)));
+                 }};
+
+const OpDef kQrR{"qr_r",
+                 [](const OpCall& c, const Tensor& g, Tensor* gi) {
+                     gi[0] = qr_grad(qr_q(c.in(0)), c.out(), Tensor(), g);
+                 },
+                 [](const OpCall& c, const Tensor* t) {
+                     const Tensor& r = c.out();
+                     const Tensor q = qr_q(c.in(0));
+                     return matmul(qr_b(q, times_r_inverse(t[0], r)), r);
+                 }};
+
+}  // namespace
+
+Tensor qr_q(const Tensor& a) {
+    check_qr_shape("qr_q", a);
+    Tensor q = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        xt::xarray<T> qa, ra;
+        reduced_qr<T>(a, qa, ra);
+        return Tensor(std::move(qa));
+    });
+    return record(kQrQ, std::move(q), {a});
+}
+
+Tensor qr_r(const Tensor& a) {
+    check_qr_shape("qr_r", a);
+    Tensor r = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        xt::xarray<T> qa, ra;
+        reduced_qr<T>(a, qa, ra);
+        return Tensor(std::move(ra));
+    });
+    return record(kQrR, std::move(r), {a});
+}
+
+QrResult qr(const Tensor& a) {
+    check_qr_shape("qr", a);
+    return {qr_q(a), qr_r(a)};
+}
+
 }  // namespace tg

@@ -60,4 +60,16 @@ struct EighResult {
 };
 EighResult eigh(const Tensor& a);
 
+// The reduced QR decomposition A = Q R of A [m, n] with m >= n: Q [m, n] with orthonormal
+// columns and R [n, n] upper triangular with a diagonal >= 0 (which makes them unique for a
+// full-rank A). Their derivatives use R^-1: a rank-deficient A makes them throw NumericError.
+Tensor qr_q(const Tensor& a);
+Tensor qr_r(const Tensor& a);
+
+struct QrResult {
+    Tensor q;  // [m, n]
+    Tensor r;  // [n, n]
+};
+QrResult qr(const Tensor& a);
+
 }  // namespace tg

@@ -369,6 +369,18 @@ inline std::vector<OpCase> all_op_cases() {
                  one([separated](const Tensor& a) { return eigvalsh(separated(a)); }));
         add_case("eigh_vectors", {{3, 3}}, {Domain::any},
                  one([separated](const Tensor& a) { return eigh_vectors(separated(a)); }));
+        // QR of a tall [4, 3] and a square matrix, kept well conditioned: M + 4 [I; 0].
+        auto tall = [](const Tensor& m) {
+            return add(m, from_vector({4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0}, {4, 3}, m.dtype()));
+        };
+        add_case("qr_q", {{4, 3}}, {Domain::any},
+                 one([tall](const Tensor& a) { return qr_q(tall(a)); }));
+        add_case("qr_r", {{4, 3}}, {Domain::any},
+                 one([tall](const Tensor& a) { return qr_r(tall(a)); }));
+        add_case("qr_q square", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return qr_q(general(a)); }));
+        add_case("qr_r square", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return qr_r(general(a)); }));
     }
     return cases;
 }

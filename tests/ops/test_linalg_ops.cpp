@@ -309,6 +309,32 @@ TEST_CASE("eigenvalue derivatives: d tr / dA = I, d sum l^2 / dA = 2A", "[linalg
     require_matrix_close(to_matrix(h[0]), two_d, 1e-11, "d^2 sum l^2");
 }
 
+TEST_CASE("qr: Q R = A, Q^T Q = I, R upper with a diagonal >= 0", "[linalg]") {
+    tg::Generator gen(1608);
+    for (const auto dtype : {tg::kFloat64, tg::kFloat32}) {
+        const double tol = dtype == tg::kFloat64 ? 1e-12 : 1e-5;
+        for (const Shape& shape : {Shape{5, 3}, Shape{3, 3}}) {
+            const Matrix a = to_matrix(sample(shape, Domain::any, gen));
+            const auto f = tg::qr(from_matrix(a, dtype));
+            REQUIRE(f.q.shape() == Shape{shape[0], 3});
+            REQUIRE(f.r.shape() == Shape{3, 3});
+            const Matrix q = to_matrix(f.q), r = to_matrix(f.r);
+            for (std::size_t i = 0; i < 3; ++i) {
+                REQUIRE(r[i][i] >= 0);
+                for (std::size_t j = 0; j < i; ++j) REQUIRE(r[i][j] == 0);
+            }
+            require_matrix_close(product(q, r), a, 10 * tol, "Q R vs A");
+            require_matrix_close(product(transposed(q), q), identity(3), tol, "Q^T Q vs I");
+        }
+    }
+    // A column of zeros: the factorisation exists, the derivative (which needs R^-1) throws.
+    const Tensor deficient =
+        tg::from_vector({1, 0, 2, 0, 3, 0}, {3, 2}, tg::kFloat64).requires_grad_();
+    require_close(tg::qr_r(deficient), {std::sqrt(14.0), 0, 0, 0}, 1e-15);
+    require_throws<tg::NumericError>([&] { tg::grad({tg::sum(tg::qr_r(deficient))}, {deficient}); },
+                                     {"qr", "singular"});
+}
+
 TEST_CASE("linear algebra ops reject bad shapes and singular or indefinite matrices",
           "[linalg][errors]") {
     const Tensor rect = tg::zeros({2, 3}, tg::kFloat64);
