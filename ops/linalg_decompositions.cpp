@@ -9,6 +9,7 @@
 #include "autograd/op.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/creation.hpp"
+#include "ops/indexing.hpp"
 #include "ops/kernels.hpp"
 #include "ops/linalg.hpp"
 #include "ops/reduction.hpp"
@@ -40,6 +41,12 @@ void sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda,
              float* work, const int* lwork, int* info);
 void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
              double* work, const int* lwork, int* info);
+void sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s,
+             float* u, const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork,
+             int* iwork, int* info);
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+             double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+             int* iwork, int* info);
 void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
              double* work, const int* lwork, int* iwork, const int* liwork, int* info);
 }
@@ -115,6 +122,16 @@ void orgqr(int m, int n, double* a, const double* tau, double* work, int lwork, 
     dorgqr_(&m, &n, &n, a, &l, tau, work, &lwork, info);
 }
 
+// Singular values only (jobz 'N'; u and vt are not referenced) of an m x n column-major a.
+void gesdd(int m, int n, float* a, float* s, float* work, int lwork, int* iwork, int* info) {
+    const int l = ld(m), one = 1;
+    sgesdd_("N", &m, &n, a, &l, s, nullptr, &one, nullptr, &one, work, &lwork, iwork, info);
+}
+void gesdd(int m, int n, double* a, double* s, double* work, int lwork, int* iwork, int* info) {
+    const int l = ld(m), one = 1;
+    dgesdd_("N", &m, &n, a, &l, s, nullptr, &one, nullptr, &one, work, &lwork, iwork, info);
+}
+
 // ---- checks and layout ----
 
 // n for a square 2-D matrix; ShapeError naming the op and the shape otherwise.
@@ -136,6 +153,10 @@ void check_rhs(const char* op, const Tensor& a, const Tensor& b) {
     if (b.dim() != 2 || b.shape()[0] != a.shape()[0]) {
         throw ShapeError(std::string(op) + ": the right-hand side must be [n, k] or [n] for A " +
                          shape_str(a.shape()) + ", got " + shape_str(b.shape()));
+    }
+    if (b.shape()[1] > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        throw ShapeError(std::string(op) + ": too many right-hand sides for LAPACK, shape " +
+                         shape_str(b.shape()));
     }
 }
 
@@ -470,7 +491,10 @@ void symmetric_eigen(const char* op, const Tensor& a, bool vectors, xt::xarray<T
     const T* p = a.array<T>().data();
     w = kernels::uninitialized<T>({n});
     if (vectors) v = kernels::uninitialized<T>({n, n});
-    if (std::any_of(p, p + n * n, [](T x) { return std::isnan(x); })) {
+    bool has_nan = false;  // in the lower triangle, the only one read
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j <= i; ++j) has_nan = has_nan || std::isnan(p[i * n + j]);
+    if (has_nan) {
         std::fill(w.begin(), w.end(), std::numeric_limits<T>::quiet_NaN());
         if (vectors) std::fill(v.begin(), v.end(), std::numeric_limits<T>::quiet_NaN());
         return;
@@ -686,6 +710,76 @@ Tensor qr_r(const Tensor& a) {
 QrResult qr(const Tensor& a) {
     check_qr_shape("qr", a);
     return {qr_q(a), qr_r(a)};
+}
+
+// ---- singular values ----
+
+namespace {
+
+std::vector<std::int64_t> reversed_indices(std::size_t n) {
+    std::vector<std::int64_t> r(n);
+    for (std::size_t i = 0; i < n; ++i) r[i] = static_cast<std::int64_t>(n - 1 - i);
+    return r;
+}
+
+// For A [m, n], m >= n, of full column rank with distinct singular values s (descending): the
+// right singular vectors are the eigenvectors of A^T A (ascending, so reversed), and
+// u_i = A v_i / s_i. So ds_i = u_i^T dA v_i = (A v_i)^T dA v_i / s_i, and gA = A V diag(g / s) V^T.
+// Written with eigh_vectors, whose derivative needs distinct eigenvalues of A^T A: the second
+// derivative of svdvals needs distinct singular values, and every derivative needs s > 0.
+const OpDef kSvdvals{
+    "svdvals",
+    [](const OpCall& c, const Tensor& g, Tensor* gi) {
+        const Tensor& a = c.in(0);
+        const std::vector<std::int64_t> rev = reversed_indices(a.shape()[1]);
+        const Tensor v = eigh_vectors(matmul(a, a, true, false));  // ascending order
+        const Tensor h = div(index_select(g, 0, rev), index_select(c.out(), 0, rev));
+        gi[0] = matmul(matmul(a, mul(v, unsqueeze(h, 0))), v, false, true);
+    },
+    [](const OpCall& c, const Tensor* t) {
+        const Tensor& a = c.in(0);
+        const std::vector<std::int64_t> rev = reversed_indices(a.shape()[1]);
+        const Tensor v = eigh_vectors(matmul(a, a, true, false));
+        const Tensor ds = sum(mul(matmul(a, v), matmul(t[0], v)), {0});  // s_i ds_i, ascending
+        return div(index_select(ds, 0, rev), c.out());
+    }};
+
+Tensor svdvals_tall(const Tensor& a) {
+    const std::size_t m = a.shape()[0], n = a.shape()[1];
+    Tensor s = kernels::dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        auto out = kernels::uninitialized<T>({n});
+        if (n == 0) return Tensor(std::move(out));
+        std::vector<T> c = to_col_major(a.array<T>().data(), m, n);
+        const int mi = static_cast<int>(m), ni = static_cast<int>(n);
+        std::vector<int> iwork(8 * n);
+        int info = 0;
+        T size = 0;
+        gesdd(mi, ni, c.data(), out.data(), &size, -1, iwork.data(), &info);
+        std::vector<T> work(static_cast<std::size_t>(size) + 1);
+        gesdd(mi, ni, c.data(), out.data(), work.data(), static_cast<int>(work.size()),
+              iwork.data(), &info);
+        if (info != 0) {
+            throw NumericError("svdvals: LAPACK's ?gesdd did not converge on the matrix " +
+                               shape_str(a.shape()) + " (info " + std::to_string(info) + ")");
+        }
+        return Tensor(std::move(out));
+    });
+    return record(kSvdvals, std::move(s), {a});
+}
+
+}  // namespace
+
+Tensor svdvals(const Tensor& a) {
+    if (a.dim() != 2) {
+        throw ShapeError("svdvals: needs a 2-D matrix, got shape " + shape_str(a.shape()));
+    }
+    if (std::max(a.shape()[0], a.shape()[1]) >
+        static_cast<std::size_t>(std::numeric_limits<int>::max() / 8)) {
+        throw ShapeError("svdvals: matrix too large for LAPACK, shape " + shape_str(a.shape()));
+    }
+    // A^T has the same singular values; the tall orientation is the one the rules handle.
+    return a.shape()[0] >= a.shape()[1] ? svdvals_tall(a) : svdvals_tall(transpose(a));
 }
 
 }  // namespace tg

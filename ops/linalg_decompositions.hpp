@@ -72,4 +72,9 @@ struct QrResult {
 };
 QrResult qr(const Tensor& a);
 
+// The singular values of A [m, n], min(m, n) of them, descending. Their derivatives go
+// through the eigenvectors of A^T A (or A A^T when m < n): they need every singular value > 0
+// (NaN or inf otherwise), and the second derivative needs distinct ones.
+Tensor svdvals(const Tensor& a);
+
 }  // namespace tg

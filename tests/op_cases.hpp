@@ -381,6 +381,17 @@ inline std::vector<OpCase> all_op_cases() {
                  one([general](const Tensor& a) { return qr_q(general(a)); }));
         add_case("qr_r square", {{3, 3}}, {Domain::any},
                  one([general](const Tensor& a) { return qr_r(general(a)); }));
+        // Singular values kept apart and away from 0: M / 2 + [diag(2, 4, 6); 0].
+        auto spread = [](const Tensor& m) {
+            return add(mul(m, full({}, 0.5, m.dtype())),
+                       from_vector({2, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0}, {4, 3}, m.dtype()));
+        };
+        add_case("svdvals tall", {{4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(spread(a)); }));
+        add_case("svdvals wide", {{4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(transpose(spread(a))); }));
+        add_case("svdvals square", {{4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(slice(spread(a), 0, 0, 3)); }));
     }
     return cases;
 }

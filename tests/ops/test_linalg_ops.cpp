@@ -335,6 +335,43 @@ TEST_CASE("qr: Q R = A, Q^T Q = I, R upper with a diagonal >= 0", "[linalg]") {
                                      {"qr", "singular"});
 }
 
+TEST_CASE("svdvals: descending, sum s^2 = ||A||_F^2, prod s^2 = det(A^T A)", "[linalg]") {
+    tg::Generator gen(1609);
+    for (const auto dtype : {tg::kFloat64, tg::kFloat32}) {
+        const double rtol = dtype == tg::kFloat64 ? 1e-12 : 1e-5;
+        for (const Shape& shape : {Shape{5, 3}, Shape{3, 5}, Shape{3, 3}}) {
+            INFO(tg::shape_str(shape));
+            const Matrix a = to_matrix(sample(shape, Domain::any, gen));
+            const std::vector<double> s = tg::svdvals(from_matrix(a, dtype)).to_vector();
+            REQUIRE(s.size() == 3);
+            double frob = 0, sum_sq = 0, prod_sq = 1;
+            for (const auto& row : a)
+                for (double x : row) frob += x * x;
+            for (std::size_t i = 0; i < 3; ++i) {
+                sum_sq += s[i] * s[i];
+                prod_sq *= s[i] * s[i];
+                if (i > 0) REQUIRE(s[i - 1] >= s[i]);
+            }
+            const Matrix gram =
+                shape[0] >= shape[1] ? product(transposed(a), a) : product(a, transposed(a));
+            REQUIRE(std::abs(sum_sq - frob) <= rtol * frob);
+            REQUIRE(std::abs(prod_sq - det3(gram)) <= rtol * std::abs(det3(gram)));
+        }
+    }
+    // d sum(s^2) / dA = 2A, tall and wide.
+    for (const Shape& shape : {Shape{4, 3}, Shape{3, 4}}) {
+        const Matrix a = to_matrix(sample(shape, Domain::any, gen));
+        const Tensor x = from_matrix(a).requires_grad_();
+        const auto g = tg::grad({tg::sum(tg::square(tg::svdvals(x)))}, {x});
+        Matrix twice = a;
+        for (auto& row : twice)
+            for (auto& v : row) v *= 2;
+        require_matrix_close(to_matrix(g[0]), twice, 1e-12, "d sum s^2 / dA");
+    }
+    require_close(tg::svdvals(tg::from_vector({0, 3, -4, 0}, {2, 2}, tg::kFloat64)), {4, 3}, 1e-15);
+    REQUIRE(tg::svdvals(tg::zeros({0, 3}, tg::kFloat64)).shape() == Shape{0});
+}
+
 TEST_CASE("linear algebra ops reject bad shapes and singular or indefinite matrices",
           "[linalg][errors]") {
     const Tensor rect = tg::zeros({2, 3}, tg::kFloat64);
