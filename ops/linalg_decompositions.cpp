@@ -178,6 +178,15 @@ xt::xarray<T> from_col_major(const std::vector<T>& c, std::size_t rows, std::siz
     return r;
 }
 
+// Whether the lower triangle (the one cholesky and eigh read) of a row-major n x n holds a NaN.
+template <class T>
+bool lower_has_nan(const T* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j <= i; ++j)
+            if (std::isnan(p[i * n + j])) return true;
+    return false;
+}
+
 // A constant [n, n] matrix with entries f(i, j).
 template <class F>
 Tensor constant_matrix(std::size_t n, DType dtype, F f) {
@@ -464,6 +473,11 @@ Tensor cholesky(const Tensor& a) {
     Tensor l = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
         std::vector<T> c = to_col_major(a.array<T>().data(), n, n);
+        if (lower_has_nan(a.array<T>().data(), n)) {
+            // Whether LAPACK reports a NaN as indefinite or passes it on depends on the
+            // implementation (OpenBLAS's own potrf passes it on): NaN everywhere, always.
+            return Tensor(kernels::filled<T>({n, n}, std::numeric_limits<T>::quiet_NaN()));
+        }
         int info = 0;
         potrf(static_cast<int>(n), c.data(), &info);
         if (info > 0) {
@@ -491,10 +505,7 @@ void symmetric_eigen(const char* op, const Tensor& a, bool vectors, xt::xarray<T
     const T* p = a.array<T>().data();
     w = kernels::uninitialized<T>({n});
     if (vectors) v = kernels::uninitialized<T>({n, n});
-    bool has_nan = false;  // in the lower triangle, the only one read
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j <= i; ++j) has_nan = has_nan || std::isnan(p[i * n + j]);
-    if (has_nan) {
+    if (lower_has_nan(p, n)) {
         std::fill(w.begin(), w.end(), std::numeric_limits<T>::quiet_NaN());
         if (vectors) std::fill(v.begin(), v.end(), std::numeric_limits<T>::quiet_NaN());
         return;

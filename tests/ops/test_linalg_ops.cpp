@@ -281,6 +281,10 @@ TEST_CASE("eigh: A V = V diag(l), V^T V = I, ascending, fixed signs", "[linalg]"
         tg::from_vector({1, 0, std::numeric_limits<double>::quiet_NaN(), 1}, {2, 2}, tg::kFloat64);
     for (double x : tg::eigvalsh(with_nan).to_vector()) REQUIRE(std::isnan(x));
     for (double x : tg::eigh_vectors(with_nan).to_vector()) REQUIRE(std::isnan(x));
+    // Only the lower triangle is read, so a NaN above the diagonal changes nothing.
+    const Tensor nan_above =
+        tg::from_vector({a, std::numeric_limits<double>::quiet_NaN(), b, c}, {2, 2}, tg::kFloat64);
+    require_close(tg::eigvalsh(nan_above), {mid - rad, mid + rad}, 1e-15, 1e-15);
 }
 
 TEST_CASE("eigenvalue derivatives: d tr / dA = I, d sum l^2 / dA = 2A", "[linalg]") {
@@ -411,6 +415,9 @@ TEST_CASE("linear algebra ops reject bad shapes and singular or indefinite matri
     const Tensor indefinite = tg::from_vector({1, 2, 2, 1}, {2, 2}, tg::kFloat64);
     require_throws<tg::NumericError>([&] { tg::cholesky(indefinite); },
                                      {"cholesky", "not positive definite", "leading minor 2"});
+    const Tensor nan_below =
+        tg::from_vector({4, 0, std::numeric_limits<double>::quiet_NaN(), 4}, {2, 2}, tg::kFloat64);
+    for (double x : tg::cholesky(nan_below).to_vector()) REQUIRE(std::isnan(x));  // propagates
     const Tensor negative = tg::from_vector({-1, 0, 0, 1}, {2, 2}, tg::kFloat32);
     require_throws<tg::NumericError>([&] { tg::cholesky(negative); }, {"leading minor 1"});
 }
