@@ -14,6 +14,7 @@
 #include "ops/linalg.hpp"
 #include "ops/reduction.hpp"
 #include "ops/shape.hpp"
+#include "ops/slicing.hpp"
 #include "ops/special.hpp"
 
 // LAPACK's Fortran routines, as OpenBLAS exports them (32-bit integers; the character
@@ -333,16 +334,16 @@ const OpDef kLogabsdet{
 
 }  // namespace
 
-Tensor solve(const Tensor& a, const Tensor& b) {
+static Tensor solve_matrix(const Tensor& a, const Tensor& b) {
     return solve_columns(b, [&](const Tensor& m) { return solve_2d("solve", a, m); });
 }
 
-Tensor inverse(const Tensor& a) {
+static Tensor inverse_matrix(const Tensor& a) {
     const std::size_t n = square_size("inverse", a);
     return solve_2d("inverse", a, eye(n, a.dtype()));
 }
 
-Tensor det(const Tensor& a) {
+static Tensor det_matrix(const Tensor& a) {
     square_size("det", a);
     Tensor d = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -351,7 +352,7 @@ Tensor det(const Tensor& a) {
     return record(kDet, std::move(d), {a});
 }
 
-SlogdetResult slogdet(const Tensor& a) {
+static SlogdetResult slogdet_matrix(const Tensor& a) {
     square_size("slogdet", a);
     SlogdetResult r;
     kernels::dispatch(a.dtype(), [&](auto tag) {
@@ -365,9 +366,9 @@ SlogdetResult slogdet(const Tensor& a) {
     return r;
 }
 
-Tensor logdet(const Tensor& a) {
+static Tensor logdet_matrix(const Tensor& a) {
     square_size("logdet", a);
-    const SlogdetResult r = slogdet(a);
+    const SlogdetResult r = slogdet_matrix(a);
     if (r.sign.item() < 0)  // log of a negative number
         return add(r.logabsdet, scalar_tensor(std::numeric_limits<double>::quiet_NaN(), a.dtype()));
     return r.logabsdet;
@@ -454,13 +455,14 @@ const OpDef kCholesky{
 
 }  // namespace
 
-Tensor triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool transpose_a) {
+static Tensor triangular_solve_matrix(const Tensor& a, const Tensor& b, bool upper,
+                                      bool transpose_a) {
     return solve_columns(b, [&](const Tensor& m) {
         return triangular_solve_2d("triangular_solve", a, m, upper, transpose_a);
     });
 }
 
-Tensor cholesky_solve(const Tensor& b, const Tensor& l) {
+static Tensor cholesky_solve_matrix(const Tensor& b, const Tensor& l) {
     square_size("cholesky_solve", l);
     return solve_columns(b, [&](const Tensor& m) {
         const Tensor y = triangular_solve_2d("cholesky_solve", l, m, false, false);
@@ -468,7 +470,7 @@ Tensor cholesky_solve(const Tensor& b, const Tensor& l) {
     });
 }
 
-Tensor cholesky(const Tensor& a) {
+static Tensor cholesky_matrix(const Tensor& a) {
     const std::size_t n = square_size("cholesky", a);
     Tensor l = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -567,7 +569,7 @@ const OpDef kEighVectors{"eigh_vectors",
 
 }  // namespace
 
-Tensor eigvalsh(const Tensor& a) {
+static Tensor eigvalsh_matrix(const Tensor& a) {
     square_size("eigvalsh", a);
     Tensor w = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -578,7 +580,7 @@ Tensor eigvalsh(const Tensor& a) {
     return record(kEigvalsh, std::move(w), {a});
 }
 
-Tensor eigh_vectors(const Tensor& a) {
+static Tensor eigh_vectors_matrix(const Tensor& a) {
     square_size("eigh_vectors", a);
     Tensor v = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -589,10 +591,6 @@ Tensor eigh_vectors(const Tensor& a) {
     return record(kEighVectors, std::move(v), {a});
 }
 
-EighResult eigh(const Tensor& a) {
-    square_size("eigh", a);
-    return {eigvalsh(a), eigh_vectors(a)};
-}
 // ---- QR ----
 
 namespace {
@@ -696,7 +694,7 @@ const OpDef kQrR{"qr_r",
 
 }  // namespace
 
-Tensor qr_q(const Tensor& a) {
+static Tensor qr_q_matrix(const Tensor& a) {
     check_qr_shape("qr_q", a);
     Tensor q = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -707,7 +705,7 @@ Tensor qr_q(const Tensor& a) {
     return record(kQrQ, std::move(q), {a});
 }
 
-Tensor qr_r(const Tensor& a) {
+static Tensor qr_r_matrix(const Tensor& a) {
     check_qr_shape("qr_r", a);
     Tensor r = kernels::dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -716,11 +714,6 @@ Tensor qr_r(const Tensor& a) {
         return Tensor(std::move(ra));
     });
     return record(kQrR, std::move(r), {a});
-}
-
-QrResult qr(const Tensor& a) {
-    check_qr_shape("qr", a);
-    return {qr_q(a), qr_r(a)};
 }
 
 // ---- singular values ----
@@ -781,7 +774,7 @@ Tensor svdvals_tall(const Tensor& a) {
 
 }  // namespace
 
-Tensor svdvals(const Tensor& a) {
+static Tensor svdvals_matrix(const Tensor& a) {
     if (a.dim() != 2) {
         throw ShapeError("svdvals: needs a 2-D matrix, got shape " + shape_str(a.shape()));
     }
@@ -791,6 +784,167 @@ Tensor svdvals(const Tensor& a) {
     }
     // A^T has the same singular values; the tall orientation is the one the rules handle.
     return a.shape()[0] >= a.shape()[1] ? svdvals_tall(a) : svdvals_tall(transpose(a));
+}
+
+// ---- batches: [..., n, n] ----
+
+namespace {
+
+// The leading axes of x, before its last item_rank.
+Shape batch_of(const Tensor& x, std::size_t item_rank) {
+    return Shape(x.shape().begin(), x.shape().end() - static_cast<std::ptrdiff_t>(item_rank));
+}
+
+// Applies f to each item of a batch (inputs xs[i] with items of rank ranks[i] after the same
+// batch axes) and stacks the results after those axes. It is made of reshape, slice and stack,
+// so derivatives of any order pass through it. Inputs without batch axes go to f as they are.
+template <class F>
+Tensor over_batch(const char* op, const std::vector<Tensor>& xs,
+                  const std::vector<std::size_t>& ranks, F f) {
+    if (xs[0].dim() <= ranks[0]) return f(xs);  // no batch (f checks the shapes)
+    const Shape batch = batch_of(xs[0], ranks[0]);
+    for (std::size_t i = 1; i < xs.size(); ++i) {
+        if (xs[i].dim() < ranks[i] || batch_of(xs[i], ranks[i]) != batch) {
+            throw ShapeError(std::string(op) + ": the batch axes of " + shape_str(xs[0].shape()) +
+                             " and " + shape_str(xs[i].shape()) + " differ");
+        }
+    }
+    const std::size_t count = kernels::numel_of(batch);
+    std::vector<Tensor> flat;
+    std::vector<Shape> items;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        Shape item(xs[i].shape().end() - static_cast<std::ptrdiff_t>(ranks[i]),
+                   xs[i].shape().end());
+        Shape flat_shape{count};
+        flat_shape.insert(flat_shape.end(), item.begin(), item.end());
+        flat.push_back(reshape(xs[i], Dims(flat_shape)));
+        items.push_back(item);
+    }
+    std::vector<Tensor> outs;
+    if (count == 0) {
+        // An empty batch: the shape of one result, from an identity (or zero) item.
+        std::vector<Tensor> probe;
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            const Shape& it = items[i];
+            probe.push_back(it.size() == 2 && it[0] == it[1] ? eye(it[0], xs[i].dtype())
+                                                             : zeros(it, xs[i].dtype()));
+        }
+        Shape shape = batch;
+        const Shape one = f(probe).shape();
+        shape.insert(shape.end(), one.begin(), one.end());
+        return zeros(shape, xs[0].dtype());
+    }
+    for (std::size_t b = 0; b < count; ++b) {
+        std::vector<Tensor> args;
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            const auto at = static_cast<std::int64_t>(b);
+            args.push_back(reshape(slice(flat[i], 0, at, at + 1), Dims(items[i])));
+        }
+        outs.push_back(f(args));
+    }
+    Shape shape = batch;
+    shape.insert(shape.end(), outs[0].shape().begin(), outs[0].shape().end());
+    return reshape(stack(outs, 0), Dims(shape));
+}
+
+// ShapeError unless a is [..., n, n] (with the whole shape in the message).
+void check_square_matrices(const char* op, const Tensor& a) {
+    if (a.dim() < 2 || a.shape()[a.dim() - 1] != a.shape()[a.dim() - 2]) {
+        throw ShapeError(std::string(op) +
+                         ": needs a square matrix or a batch of them [..., n, n], got shape " +
+                         shape_str(a.shape()));
+    }
+}
+
+// One matrix argument [..., n, n] (square) or [..., m, n].
+template <class F>
+Tensor over_matrices(const char* op, const Tensor& a, F f, bool square = true) {
+    if (square) check_square_matrices(op, a);
+    return over_batch(op, {a}, {2}, [&](const std::vector<Tensor>& x) { return f(x[0]); });
+}
+
+// A right-hand side is a batch of vectors when it has one axis fewer than A (as in PyTorch).
+std::size_t rhs_rank(const Tensor& a, const Tensor& b) {
+    return b.dim() + 1 == a.dim() ? 1 : 2;
+}
+
+}  // namespace
+
+Tensor solve(const Tensor& a, const Tensor& b) {
+    check_square_matrices("solve", a);
+    return over_batch("solve", {a, b}, {2, rhs_rank(a, b)},
+                      [](const std::vector<Tensor>& x) { return solve_matrix(x[0], x[1]); });
+}
+
+Tensor inverse(const Tensor& a) {
+    return over_matrices("inverse", a, [](const Tensor& m) { return inverse_matrix(m); });
+}
+
+Tensor det(const Tensor& a) {
+    return over_matrices("det", a, [](const Tensor& m) { return det_matrix(m); });
+}
+
+SlogdetResult slogdet(const Tensor& a) {
+    if (a.dim() <= 2) return slogdet_matrix(a);
+    return {
+        over_matrices("slogdet", a, [](const Tensor& m) { return slogdet_matrix(m).sign; }),
+        over_matrices("slogdet", a, [](const Tensor& m) { return slogdet_matrix(m).logabsdet; })};
+}
+
+Tensor logdet(const Tensor& a) {
+    return over_matrices("logdet", a, [](const Tensor& m) { return logdet_matrix(m); });
+}
+
+Tensor cholesky(const Tensor& a) {
+    return over_matrices("cholesky", a, [](const Tensor& m) { return cholesky_matrix(m); });
+}
+
+Tensor triangular_solve(const Tensor& a, const Tensor& b, bool upper, bool transpose_a) {
+    check_square_matrices("triangular_solve", a);
+    return over_batch("triangular_solve", {a, b}, {2, rhs_rank(a, b)},
+                      [&](const std::vector<Tensor>& x) {
+                          return triangular_solve_matrix(x[0], x[1], upper, transpose_a);
+                      });
+}
+
+Tensor cholesky_solve(const Tensor& b, const Tensor& l) {
+    check_square_matrices("cholesky_solve", l);
+    return over_batch(
+        "cholesky_solve", {l, b}, {2, rhs_rank(l, b)},
+        [](const std::vector<Tensor>& x) { return cholesky_solve_matrix(x[1], x[0]); });
+}
+
+Tensor eigvalsh(const Tensor& a) {
+    return over_matrices("eigvalsh", a, [](const Tensor& m) { return eigvalsh_matrix(m); });
+}
+
+Tensor eigh_vectors(const Tensor& a) {
+    return over_matrices("eigh_vectors", a, [](const Tensor& m) { return eigh_vectors_matrix(m); });
+}
+
+EighResult eigh(const Tensor& a) {
+    check_square_matrices("eigh", a);
+    return {eigvalsh(a), eigh_vectors(a)};
+}
+
+Tensor qr_q(const Tensor& a) {
+    return over_matrices(
+        "qr_q", a, [](const Tensor& m) { return qr_q_matrix(m); }, false);
+}
+
+Tensor qr_r(const Tensor& a) {
+    return over_matrices(
+        "qr_r", a, [](const Tensor& m) { return qr_r_matrix(m); }, false);
+}
+
+QrResult qr(const Tensor& a) {
+    if (a.dim() <= 2) check_qr_shape("qr", a);
+    return {qr_q(a), qr_r(a)};
+}
+
+Tensor svdvals(const Tensor& a) {
+    return over_matrices(
+        "svdvals", a, [](const Tensor& m) { return svdvals_matrix(m); }, false);
 }
 
 }  // namespace tg

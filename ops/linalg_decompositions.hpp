@@ -1,7 +1,11 @@
 #pragma once
-// Linear algebra through LAPACK: solves, inverse, determinants, Cholesky and the symmetric
-// eigen-decomposition of 2-D float32 or float64 matrices. Every rule is written with tapegrad
-// ops (these ones included), so every op here differentiates to any order.
+// Linear algebra through LAPACK: solves, inverse, determinants, Cholesky, the symmetric
+// eigen-decomposition, QR and singular values of float32 or float64 matrices. Every rule is
+// written with tapegrad ops (these ones included), so every op here differentiates to any order.
+//
+// Batches: every op also takes [..., n, n] (or [..., m, n]) and works item by item, with the
+// batch axes in front of each result. A right-hand side B is [..., n, k], or [..., n] (one axis
+// fewer than A: vectors); its batch axes must equal A's (no broadcasting).
 //
 // Conventions (as in PyTorch):
 // - A matrix that must be square and is not gives ShapeError naming the op and the shape.

@@ -392,6 +392,33 @@ inline std::vector<OpCase> all_op_cases() {
                  one([spread](const Tensor& a) { return svdvals(transpose(spread(a))); }));
         add_case("svdvals square", {{4, 3}}, {Domain::any},
                  one([spread](const Tensor& a) { return svdvals(slice(spread(a), 0, 0, 3)); }));
+        // Batches [..., n, n]: the ops applied item by item.
+        add_case("solve batched", {{2, 3, 3}, {2, 3, 2}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) { return solve(general(a), b); }));
+        add_case("solve batched vectors", {{2, 3, 3}, {2, 3}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) { return solve(general(a), b); }));
+        add_case("det batched", {{2, 3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return det(general(a)); }));
+        add_case("slogdet batched", {{2, 3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return slogdet(general(a)).logabsdet; }));
+        add_case("cholesky batched", {{2, 3, 3}}, {Domain::any},
+                 one([spd](const Tensor& a) { return cholesky(spd(a)); }));
+        add_case("triangular_solve batched", {{2, 3, 3}, {2, 3, 2}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) {
+                     return triangular_solve(general(a), b, true, true);
+                 }));
+        add_case("cholesky_solve batched", {{2, 3}, {2, 3, 3}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& b, const Tensor& l) {
+                     return cholesky_solve(b, general(l));
+                 }));
+        add_case("eigvalsh batched", {{2, 3, 3}}, {Domain::any},
+                 one([separated](const Tensor& a) { return eigvalsh(separated(a)); }));
+        add_case("eigh_vectors batched", {{2, 3, 3}}, {Domain::any},
+                 one([separated](const Tensor& a) { return eigh_vectors(separated(a)); }));
+        add_case("qr_q batched", {{2, 4, 3}}, {Domain::any},
+                 one([tall](const Tensor& a) { return qr_q(tall(a)); }));
+        add_case("svdvals batched", {{2, 4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(spread(a)); }));
     }
     return cases;
 }

@@ -4,6 +4,7 @@
 // checks of every op are the linear algebra block of tests/op_cases.hpp.
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -374,6 +375,71 @@ TEST_CASE("svdvals: descending, sum s^2 = ||A||_F^2, prod s^2 = det(A^T A)", "[l
     }
     require_close(tg::svdvals(tg::from_vector({0, 3, -4, 0}, {2, 2}, tg::kFloat64)), {4, 3}, 1e-15);
     REQUIRE(tg::svdvals(tg::zeros({0, 3}, tg::kFloat64)).shape() == Shape{0});
+}
+
+TEST_CASE("batches [..., n, n] give each item's 2-D result", "[linalg]") {
+    tg::Generator gen(1610);
+    // Two batch axes [2, 3]; items well conditioned, symmetric positive definite.
+    const Shape batch{2, 3};
+    std::vector<Tensor> items, rhs;
+    for (std::size_t i = 0; i < 6; ++i) {
+        items.push_back(from_matrix(spd_matrix(gen, 3)));
+        rhs.push_back(sample({3, 2}, Domain::any, gen));
+    }
+    const Tensor a = tg::reshape(tg::stack(items, 0), {2, 3, 3, 3});
+    const Tensor b = tg::reshape(tg::stack(rhs, 0), {2, 3, 3, 2});
+    using Op = std::function<Tensor(const Tensor&, const Tensor&)>;
+    const std::vector<std::pair<const char*, Op>> ops{
+        {"solve", [](const Tensor& x, const Tensor& y) { return tg::solve(x, y); }},
+        {"inverse", [](const Tensor& x, const Tensor&) { return tg::inverse(x); }},
+        {"det", [](const Tensor& x, const Tensor&) { return tg::det(x); }},
+        {"slogdet sign", [](const Tensor& x, const Tensor&) { return tg::slogdet(x).sign; }},
+        {"logdet", [](const Tensor& x, const Tensor&) { return tg::logdet(x); }},
+        {"cholesky", [](const Tensor& x, const Tensor&) { return tg::cholesky(x); }},
+        {"triangular_solve",
+         [](const Tensor& x, const Tensor& y) { return tg::triangular_solve(x, y, false, true); }},
+        {"cholesky_solve",
+         [](const Tensor& x, const Tensor& y) { return tg::cholesky_solve(y, x); }},
+        {"eigvalsh", [](const Tensor& x, const Tensor&) { return tg::eigvalsh(x); }},
+        {"eigh_vectors", [](const Tensor& x, const Tensor&) { return tg::eigh_vectors(x); }},
+        {"qr_r", [](const Tensor& x, const Tensor&) { return tg::qr_r(x); }},
+        {"svdvals", [](const Tensor& x, const Tensor&) { return tg::svdvals(x); }},
+    };
+    for (const auto& [name, op] : ops) {
+        INFO(name);
+        const Tensor whole = op(a, b);
+        REQUIRE(whole.shape().size() >= 2);
+        REQUIRE(Shape(whole.shape().begin(), whole.shape().begin() + 2) == batch);
+        std::vector<double> expected;
+        for (std::size_t i = 0; i < 6; ++i) {
+            const std::vector<double> one = op(items[i], rhs[i]).to_vector();
+            expected.insert(expected.end(), one.begin(), one.end());
+        }
+        require_close(whole, expected, 0);
+    }
+    // A batch of vectors as the right-hand side: one axis fewer than A.
+    const Tensor v = sample({2, 3, 3}, Domain::any, gen);
+    const Tensor x = tg::solve(a, v);
+    REQUIRE(x.shape() == Shape{2, 3, 3});
+    const Tensor v5 = tg::reshape(tg::slice(tg::slice(v, 0, 1, 2), 1, 2, 3), {3});
+    require_close(tg::reshape(tg::slice(tg::slice(x, 0, 1, 2), 1, 2, 3), {3}),
+                  tg::solve(items[5], v5).to_vector(), 0);
+    // Empty batches, and batch axes that differ.
+    REQUIRE(tg::det(tg::zeros({0, 3, 3}, tg::kFloat64)).shape() == Shape{0});
+    REQUIRE(tg::eigvalsh(tg::zeros({2, 0, 3, 3}, tg::kFloat64)).shape() == Shape{2, 0, 3});
+    REQUIRE(
+        tg::solve(tg::zeros({0, 3, 3}, tg::kFloat64), tg::zeros({0, 3, 2}, tg::kFloat64)).shape() ==
+        Shape{0, 3, 2});
+    require_throws<tg::ShapeError>(
+        [&] {
+            tg::solve(a, tg::zeros({3, 3, 2}, tg::kFloat64));
+        },
+        {"solve", "batch", "[2, 3, 3, 3]", "[3, 3, 2]"});
+    require_throws<tg::ShapeError>(
+        [&] {
+            tg::det(tg::zeros({4, 2, 3}, tg::kFloat64));
+        },
+        {"det", "[4, 2, 3]"});
 }
 
 TEST_CASE("linear algebra ops reject bad shapes and singular or indefinite matrices",
