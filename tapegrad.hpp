@@ -27,6 +27,7 @@
 #include "ops/im2col.hpp"
 #include "ops/indexing.hpp"
 #include "ops/linalg.hpp"
+#include "ops/linalg_decompositions.hpp"
 #include "ops/losses.hpp"
 #include "ops/math.hpp"
 #include "ops/nonfinite.hpp"

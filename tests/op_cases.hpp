@@ -373,6 +373,112 @@ inline std::vector<OpCase> all_op_cases() {
     add_case("prod axis 0 keepdims", {{3, 2, 2}}, {Domain::any},
              one([](const Tensor& x) { return prod(x, 0, true); }));
     add_case("prod all", {{2, 3}}, {Domain::any}, one([](const Tensor& x) { return prod(x); }));
+
+    // ---- linear algebra (ops/linalg_decompositions.hpp) ----
+    // Inputs are made well conditioned: M + 4I for a general matrix, M M^T + 3I for a positive
+    // definite one, and sym(M) / 2 + diag(0, 2, 4) for a symmetric one with well separated
+    // eigenvalues. Only symmetric matrices go into cholesky and the eigen-decomposition (they
+    // read one triangle and their gradients are symmetric).
+    {
+        auto general = [](const Tensor& m) {
+            return add(m, mul(eye(3, m.dtype()), full({}, 4.0, m.dtype())));
+        };
+        auto spd = [](const Tensor& m) {
+            return add(matmul(m, m, false, true), mul(eye(3, m.dtype()), full({}, 3.0, m.dtype())));
+        };
+        auto separated = [](const Tensor& m) {
+            return add(mul(add(m, transpose(m)), full({}, 0.25, m.dtype())),
+                       from_vector({0, 0, 0, 0, 2, 0, 0, 0, 4}, {3, 3}, m.dtype()));
+        };
+        add_case("solve", {{3, 3}, {3, 2}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) { return solve(general(a), b); }));
+        add_case("solve vector", {{3, 3}, {3}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) { return solve(general(a), b); }));
+        add_case("inverse", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return inverse(general(a)); }));
+        add_case("det", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return det(general(a)); }));
+        add_case("det negative", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return det(neg(general(a))); }));
+        add_case("slogdet logabsdet", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return slogdet(neg(general(a))).logabsdet; }));
+        add_case("logdet", {{3, 3}}, {Domain::any},
+                 one([spd](const Tensor& a) { return logdet(spd(a)); }));
+        add_case("cholesky", {{3, 3}}, {Domain::any},
+                 one([spd](const Tensor& a) { return cholesky(spd(a)); }));
+        for (const bool upper : {false, true}) {
+            for (const bool tr : {false, true}) {
+                add_case(std::string("triangular_solve") + (upper ? " upper" : " lower") +
+                             (tr ? " transposed" : ""),
+                         {{3, 3}, {3, 2}}, {Domain::any, Domain::any},
+                         two([general, upper, tr](const Tensor& a, const Tensor& b) {
+                             return triangular_solve(general(a), b, upper, tr);
+                         }));
+            }
+        }
+        add_case("triangular_solve vector", {{3, 3}, {3}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) {
+                     return triangular_solve(general(a), b, false);
+                 }));
+        add_case("cholesky_solve", {{3, 2}, {3, 3}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& b, const Tensor& l) {
+                     return cholesky_solve(b, general(l));
+                 }));
+        add_case("eigvalsh", {{3, 3}}, {Domain::any},
+                 one([separated](const Tensor& a) { return eigvalsh(separated(a)); }));
+        add_case("eigh_vectors", {{3, 3}}, {Domain::any},
+                 one([separated](const Tensor& a) { return eigh_vectors(separated(a)); }));
+        // QR of a tall [4, 3] and a square matrix, kept well conditioned: M + 4 [I; 0].
+        auto tall = [](const Tensor& m) {
+            return add(m, from_vector({4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0}, {4, 3}, m.dtype()));
+        };
+        add_case("qr_q", {{4, 3}}, {Domain::any},
+                 one([tall](const Tensor& a) { return qr_q(tall(a)); }));
+        add_case("qr_r", {{4, 3}}, {Domain::any},
+                 one([tall](const Tensor& a) { return qr_r(tall(a)); }));
+        add_case("qr_q square", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return qr_q(general(a)); }));
+        add_case("qr_r square", {{3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return qr_r(general(a)); }));
+        // Singular values kept apart and away from 0: M / 2 + [diag(2, 4, 6); 0].
+        auto spread = [](const Tensor& m) {
+            return add(mul(m, full({}, 0.5, m.dtype())),
+                       from_vector({2, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0}, {4, 3}, m.dtype()));
+        };
+        add_case("svdvals tall", {{4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(spread(a)); }));
+        add_case("svdvals wide", {{4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(transpose(spread(a))); }));
+        add_case("svdvals square", {{4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(slice(spread(a), 0, 0, 3)); }));
+        // Batches [..., n, n]: the ops applied item by item.
+        add_case("solve batched", {{2, 3, 3}, {2, 3, 2}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) { return solve(general(a), b); }));
+        add_case("solve batched vectors", {{2, 3, 3}, {2, 3}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) { return solve(general(a), b); }));
+        add_case("det batched", {{2, 3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return det(general(a)); }));
+        add_case("slogdet batched", {{2, 3, 3}}, {Domain::any},
+                 one([general](const Tensor& a) { return slogdet(general(a)).logabsdet; }));
+        add_case("cholesky batched", {{2, 3, 3}}, {Domain::any},
+                 one([spd](const Tensor& a) { return cholesky(spd(a)); }));
+        add_case("triangular_solve batched", {{2, 3, 3}, {2, 3, 2}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& a, const Tensor& b) {
+                     return triangular_solve(general(a), b, true, true);
+                 }));
+        add_case("cholesky_solve batched", {{2, 3}, {2, 3, 3}}, {Domain::any, Domain::any},
+                 two([general](const Tensor& b, const Tensor& l) {
+                     return cholesky_solve(b, general(l));
+                 }));
+        add_case("eigvalsh batched", {{2, 3, 3}}, {Domain::any},
+                 one([separated](const Tensor& a) { return eigvalsh(separated(a)); }));
+        add_case("eigh_vectors batched", {{2, 3, 3}}, {Domain::any},
+                 one([separated](const Tensor& a) { return eigh_vectors(separated(a)); }));
+        add_case("qr_q batched", {{2, 4, 3}}, {Domain::any},
+                 one([tall](const Tensor& a) { return qr_q(tall(a)); }));
+        add_case("svdvals batched", {{2, 4, 3}}, {Domain::any},
+                 one([spread](const Tensor& a) { return svdvals(spread(a)); }));
+    }
     return cases;
 }
 
