@@ -95,6 +95,23 @@ inline void require_all_close(const Tensor& a, const std::vector<double>& b, dou
     require_all_close(a.to_vector(), b, atol, rtol, what);
 }
 
+// |a - b| <= atol + rtol |b| element by element, with NaN matching NaN and infinities matching
+// exactly (one assertion per element, naming it).
+inline void require_same(const std::vector<double>& a, const std::vector<double>& b, double atol,
+                         double rtol, const std::string& what) {
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        INFO(what << " element " << i << ": " << a[i] << " vs " << b[i]);
+        if (std::isnan(b[i])) {
+            REQUIRE(std::isnan(a[i]));
+        } else if (std::isinf(b[i])) {
+            REQUIRE(a[i] == b[i]);
+        } else {
+            REQUIRE(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]));
+        }
+    }
+}
+
 // Sets tapegrad's thread count (tg::set_num_threads) for a scope, and restores it.
 struct ScopedNumThreads {
     explicit ScopedNumThreads(int n) : before(tg::num_threads()) { tg::set_num_threads(n); }

@@ -35,21 +35,6 @@ std::vector<double> grid(double lo, double hi, std::size_t n) {
     return v;
 }
 
-// |a - b| <= atol + rtol |b| with NaN matching NaN and infinities matching exactly.
-void require_same(const std::vector<double>& a, const std::vector<double>& b, double atol,
-                  double rtol, const std::string& what) {
-    REQUIRE(a.size() == b.size());
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        INFO(what << " element " << i << ": " << a[i] << " vs " << b[i]);
-        if (std::isnan(b[i])) {
-            REQUIRE(std::isnan(a[i]));
-        } else if (std::isinf(b[i])) {
-            REQUIRE(a[i] == b[i]);
-        } else {
-            REQUIRE(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]));
-        }
-    }
-}
 
 struct UnaryCase {
     const char* name;

@@ -22,21 +22,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// |a - b| <= atol + rtol |b| with NaN matching NaN and infinities matching exactly.
-void require_same(const std::vector<double>& a, const std::vector<double>& b, double atol,
-                  double rtol, const std::string& what) {
-    REQUIRE(a.size() == b.size());
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        INFO(what << " element " << i << ": " << a[i] << " vs " << b[i]);
-        if (std::isnan(b[i])) {
-            REQUIRE(std::isnan(a[i]));
-        } else if (std::isinf(b[i])) {
-            REQUIRE(a[i] == b[i]);
-        } else {
-            REQUIRE(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]));
-        }
-    }
-}
 
 using SliceFn = std::function<double(const std::vector<double>&)>;
 
