@@ -21,17 +21,8 @@ namespace {
 // Which axes a reduction over `axes` removes, in increasing order; ValueError for an axis out of
 // range or given twice.
 std::vector<std::int64_t> sorted_axes(const char* op, const Tensor& x, const Dims& axes) {
-    std::vector<bool> flags(x.dim(), false);
-    for (std::size_t i = 0; i < axes.size(); ++i) {
-        const std::size_t a = kernels::normalize_axis(op, axes[i], x.dim());
-        if (flags[a])
-            throw ValueError(std::string(op) + ": axis " + std::to_string(axes[i]) +
-                             " given twice");
-        flags[a] = true;
-    }
     std::vector<std::int64_t> sorted;
-    for (std::size_t a = 0; a < flags.size(); ++a)
-        if (flags[a]) sorted.push_back(static_cast<std::int64_t>(a));
+    kernels::axis_flags(op, x.dim(), axes, sorted);
     return sorted;
 }
 

@@ -71,6 +71,21 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
     return out;
 }
 
+std::vector<bool> axis_flags(const char* op, std::size_t rank, const Dims& axes,
+                             std::vector<std::int64_t>& sorted) {
+    std::vector<bool> flags(rank, false);
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const std::size_t a = normalize_axis(op, axes[i], rank);
+        if (flags[a])
+            throw ValueError(std::string(op) + ": axis " + std::to_string(axes[i]) +
+                             " given twice");
+        flags[a] = true;
+    }
+    for (std::size_t a = 0; a < flags.size(); ++a)
+        if (flags[a]) sorted.push_back(static_cast<std::int64_t>(a));
+    return flags;
+}
+
 std::size_t normalize_axis(const char* op, std::int64_t axis, std::size_t rank) {
     const auto r = static_cast<std::int64_t>(rank);
     if (axis < -r || axis >= r) {

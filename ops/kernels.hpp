@@ -13,6 +13,7 @@
 
 #include "../autograd/tensor.hpp"
 #include "deferred.hpp"
+#include "dims.hpp"
 #include "threads.hpp"
 
 namespace tg::kernels {
@@ -104,6 +105,11 @@ void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 // A possibly negative axis, checked against the rank; ValueError if out of range.
 std::size_t normalize_axis(const char* op, std::int64_t axis, std::size_t rank);
+// The axes of a reduction over `axes` (possibly negative) of a tensor of this rank: a flag per
+// axis, and the reduced axes in increasing order appended to `sorted`. ValueError naming the op
+// for an axis out of range or given twice.
+std::vector<bool> axis_flags(const char* op, std::size_t rank, const Dims& axes,
+                             std::vector<std::int64_t>& sorted);
 // Row-major strides of a contiguous array of this shape.
 std::vector<std::size_t> strides_of(const Shape& shape);
 

@@ -49,21 +49,6 @@ const OpDef kMax{
         return sum(mul(first_max_mask(c.in(0), axis, &c.out()), t[0]), {c.ints(1)}, c.ints(0) != 0);
     }};
 
-std::vector<bool> axis_flags(const char* op, const Tensor& x, const Dims& axes,
-                             std::vector<std::int64_t>& sorted) {
-    std::vector<bool> flags(x.dim(), false);
-    for (std::size_t i = 0; i < axes.size(); ++i) {
-        const std::size_t a = kernels::normalize_axis(op, axes[i], x.dim());
-        if (flags[a])
-            throw ValueError(std::string(op) + ": axis " + std::to_string(axes[i]) +
-                             " given twice");
-        flags[a] = true;
-    }
-    for (std::size_t a = 0; a < flags.size(); ++a)
-        if (flags[a]) sorted.push_back(static_cast<std::int64_t>(a));
-    return flags;
-}
-
 Shape reduced_shape(const Shape& in, const std::vector<bool>& flags, bool keepdims) {
     Shape s;
     for (std::size_t d = 0; d < in.size(); ++d) {
@@ -140,7 +125,7 @@ Tensor sum(const Tensor& x) {
 
 Tensor sum(const Tensor& x, const Dims& axes, bool keepdims) {
     std::vector<std::int64_t> attrs{keepdims ? 1 : 0};
-    const std::vector<bool> flags = axis_flags("sum", x, axes, attrs);
+    const std::vector<bool> flags = kernels::axis_flags("sum", x.dim(), axes, attrs);
     const Shape shape = reduced_shape(x.shape(), flags, keepdims);
     Tensor out = kernels::dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -161,7 +146,7 @@ Tensor mean(const Tensor& x, const Dims& axes, bool keepdims) {
     // numel(x) / numel(s), which is 0 / 0 when an axis that is kept is empty).
     std::size_t count = 1;
     std::vector<std::int64_t> sorted;
-    const std::vector<bool> flags = axis_flags("mean", x, axes, sorted);
+    const std::vector<bool> flags = kernels::axis_flags("mean", x.dim(), axes, sorted);
     for (std::size_t d = 0; d < flags.size(); ++d)
         if (flags[d]) count *= x.shape()[d];
     if (count == 0) {
