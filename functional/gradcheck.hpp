@@ -40,6 +40,11 @@ struct GradcheckOptions {
     // this when that is expected. gradgradcheck accepts inputs that f is linear in: there the
     // second derivative is zero but f does depend on them.
     bool allow_unused = false;
+    // Fourth-order central differences: Richardson's extrapolation (4 D(eps) - D(2 eps)) / 3 of
+    // the central differences D with steps eps and 2 eps. Their truncation error is O(eps^4)
+    // instead of O(eps^2): for functions whose higher derivatives are large, where plain central
+    // differences miss the strict tolerances by their own error. Twice the evaluations.
+    bool richardson = false;
 };
 
 struct GradcheckInputReport {

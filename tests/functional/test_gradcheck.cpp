@@ -274,3 +274,21 @@ TEST_CASE("strict tolerances catch a derivative wrong by a relative 1e-5", "[gra
     REQUIRE(ok1.passed);
     REQUIRE(ok2.passed);
 }
+
+TEST_CASE("fourth-order differences check what central differences cannot", "[gradcheck]") {
+    // exp(2500 x): the central difference's error h^2 f'''/6 is 1e-12 * 2500^2 / 6 ~ 1e-6 of
+    // f', past rtol 1e-6; Richardson's extrapolation leaves (h a)^4 / 30 ~ 1e-12.
+    const Tensor x = from_vector({1e-3, -2e-3}, {2}, kFloat64).requires_grad_();
+    const auto f = [](const std::vector<Tensor>& in) { return exp(2500.0 * in[0]); };
+    GradcheckOptions o;
+    o.atol = 1e-7;
+    o.rtol = 1e-6;
+    const GradcheckReport plain = gradcheck(f, {x}, o);
+    INFO(plain);
+    CHECK_FALSE(plain.passed);
+    o.richardson = true;
+    const GradcheckReport fourth = gradcheck(f, {x}, o);
+    INFO(fourth);
+    CHECK(fourth.passed);
+    CHECK(fourth.max_rel_error < 1e-9);
+}
