@@ -24,6 +24,7 @@
 #include "ops/creation.hpp"
 #include "ops/custom_op.hpp"
 #include "ops/dims.hpp"
+#include "ops/gather_scatter.hpp"
 #include "ops/im2col.hpp"
 #include "ops/indexing.hpp"
 #include "ops/linalg.hpp"

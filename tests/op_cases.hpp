@@ -314,6 +314,27 @@ inline std::vector<OpCase> all_op_cases() {
     add_case("binary_cross_entropy", {{3, 2}}, {Domain::unit}, one([](const Tensor& a) {
                  return binary_cross_entropy(a, from_vector({1, 0, 0, 1, 1, 0}, {3, 2}, a.dtype()));
              }));
+
+    // ---- indexing, rearranging and products (ops/gather_scatter.hpp, ...) ----
+    add_case("gather axis 1", {{3, 4, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return gather(x, 1, {3, 0, 1, 1, 2, 3, 0, 0, 3, 2, 1, 0}, {2, 3, 2});
+             }));
+    add_case("take_along_axis axis 0 repeats", {{3, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return take_along_axis(x, {2, 2, 0, 2}, {2, 2}, 0);
+             }));
+    add_case("scatter_add", {{3, 4}, {2, 4}}, {Domain::any, Domain::any},
+             two([](const Tensor& x, const Tensor& s) {
+                 return scatter_add(x, 0, {2, 0, 2, 1, 2, 1, 0, 0}, {2, 4}, s);
+             }));
+    add_case("scatter", {{3, 4}, {3, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& x, const Tensor& s) {
+                 return scatter(x, 1, {3, 0, 1, 2, 0, 3}, {3, 2}, s);
+             }));
+    add_case("masked_fill", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return masked_fill(x, gt(x, 0.2), -1.5); }));
+    add_case("masked_select", {{3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return masked_select(x, from_vector({1, 0, 0, 1}, {4}, x.dtype()));
+             }));
     return cases;
 }
 
