@@ -33,6 +33,7 @@
 #include "ops/nonfinite.hpp"
 #include "ops/print.hpp"
 #include "ops/random.hpp"
+#include "ops/rearrange.hpp"
 #include "ops/reduction.hpp"
 #include "ops/rounding.hpp"
 #include "ops/shape.hpp"

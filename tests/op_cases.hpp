@@ -335,6 +335,46 @@ inline std::vector<OpCase> all_op_cases() {
     add_case("masked_select", {{3, 4}}, {Domain::any}, one([](const Tensor& x) {
                  return masked_select(x, from_vector({1, 0, 0, 1}, {4}, x.dtype()));
              }));
+    add_case("flip", {{3, 4, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return flip(x, {0, 2});
+             }));
+    add_case("roll", {{3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return roll(x, {1, -5}, {0, 1});
+             }));
+    add_case("tile", {{2, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return tile(x, {2, 1, 2});
+             }));
+    add_case("expand", {{3, 1}}, {Domain::any}, one([](const Tensor& x) {
+                 return expand(x, {2, -1, 4});
+             }));
+    add_case("tril -1", {{2, 3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return tril(x, -1); }));
+    add_case("triu 1", {{4, 3}}, {Domain::any}, one([](const Tensor& x) { return triu(x, 1); }));
+    add_case("diagonal 1 of axes 1, 2", {{2, 3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return diagonal(x, 1, 1, 2); }));
+    add_case("diagonal -1 of axes 2, 0", {{3, 2, 4}}, {Domain::any},
+             one([](const Tensor& x) { return diagonal(x, -1, 2, 0); }));
+    add_case("diag_embed -1", {{2, 3}}, {Domain::any},
+             one([](const Tensor& x) { return diag_embed(x, -1); }));
+    add_case("diag of a vector", {{3}}, {Domain::any},
+             one([](const Tensor& x) { return diag(x, 2); }));
+    add_case("split and recombine", {{2, 7}}, {Domain::any}, one([](const Tensor& x) {
+                 const auto p = split(x, 3, 1);
+                 return concat({p[2] * 2.0, p[0] * p[0], p[1]}, 1);
+             }));
+    add_case("chunk", {{5, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 const auto p = chunk(x, 2, 0);
+                 return p[0] * 3.0 + sum(p[1]);
+             }));
+    for (auto mode : {PadMode::reflect, PadMode::replicate, PadMode::circular}) {
+        add_case("pad mode " + std::to_string(static_cast<int>(mode)), {{2, 3, 4}}, {Domain::any},
+                 one([mode](const Tensor& x) {
+                     return pad(x, {{0, 0}, {2, 1}, {3, 2}}, mode);
+                 }));
+    }
+    add_case("pad constant 2.5", {{2, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return pad(x, {{1, 0}, {0, 2}}, PadMode::constant, 2.5);
+             }));
     return cases;
 }
 

@@ -180,3 +180,167 @@ TEST_CASE("masked_fill and masked_select", "[indexing][mask]") {
         {"masked_fill", "[3, 4]", "[4]"});
     CHECK(tg::masked_select(x, tg::zeros({3, 4}, tg::kFloat64)).shape() == Shape{0});
 }
+
+TEST_CASE("flip, roll, tile, repeat and expand", "[indexing][rearrange]") {
+    Generator gen(4);
+    const Tensor x = sample({3, 4}, Domain::any, gen);
+    const auto v = x.to_vector();
+    std::vector<double> flipped, rolled, tiled;
+    for (std::size_t i = 0; i < 3; ++i)
+        for (std::size_t j = 0; j < 4; ++j) flipped.push_back(v[(2 - i) * 4 + (3 - j)]);
+    require_close(tg::flip(x, {0, -1}), flipped, 0);
+    // roll by 1 along axis 0 and -5 (= -1 mod 4) along axis 1: out[(i+1)%3][(j-1)%4] = x[i][j]
+    rolled.assign(12, 0);
+    for (std::size_t i = 0; i < 3; ++i)
+        for (std::size_t j = 0; j < 4; ++j) rolled[((i + 1) % 3) * 4 + (j + 3) % 4] = v[i * 4 + j];
+    require_close(tg::roll(x, {1, -5}, {0, 1}), rolled, 0);
+    // tile [3, 4] by [2, 1, 2] -> [2, 3, 8]
+    const Tensor t = tg::tile(x, {2, 1, 2});
+    REQUIRE(t.shape() == Shape{2, 3, 8});
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t i = 0; i < 3; ++i)
+            for (std::size_t j = 0; j < 8; ++j) tiled.push_back(v[i * 4 + j % 4]);
+    require_close(t, tiled, 0);
+    require_close_tensors(tg::repeat(x, {2, 1, 2}), t, 0);
+    CHECK(tg::tile(x, {2}).shape() == Shape{3, 8});
+    CHECK(tg::tile(x, {0, 2}).shape() == Shape{0, 8});
+    const Tensor e = tg::expand(tg::reshape(x, {3, 1, 4}), {2, -1, 5, -1});
+    REQUIRE(e.shape() == Shape{2, 3, 5, 4});
+    const auto ev = e.to_vector();
+    for (std::size_t b = 0; b < 2; ++b)
+        for (std::size_t i = 0; i < 3; ++i)
+            for (std::size_t k = 0; k < 5; ++k)
+                for (std::size_t j = 0; j < 4; ++j)
+                    REQUIRE(ev[((b * 3 + i) * 5 + k) * 4 + j] == v[i * 4 + j]);
+    require_throws<tg::ValueError>([&] { tg::repeat(x, {2}); }, {"repeat", "rank 2"});
+    require_throws<tg::ShapeError>([&] { tg::expand(x, {-1, 3, 4}); }, {"expand", "-1"});
+    require_throws<tg::ValueError>([&] { tg::flip(x, {0, -2}); }, {"flip", "repeat"});
+    require_throws<tg::ValueError>([&] { tg::roll(x, {1}, {0, 1}); }, {"roll", "1 shifts"});
+}
+
+TEST_CASE("tril, triu, diagonal, diag_embed and diag", "[indexing][rearrange]") {
+    Generator gen(5);
+    const Tensor x = sample({2, 3, 4}, Domain::any, gen);
+    const auto v = x.to_vector();
+    for (std::int64_t k : {-1, 0, 2}) {
+        std::vector<double> lo(24), up(24);
+        for (std::size_t b = 0; b < 2; ++b)
+            for (std::int64_t i = 0; i < 3; ++i)
+                for (std::int64_t j = 0; j < 4; ++j) {
+                    const std::size_t at = b * 12 + static_cast<std::size_t>(i * 4 + j);
+                    lo[at] = j - i <= k ? v[at] : 0;
+                    up[at] = j - i >= k ? v[at] : 0;
+                }
+        require_close(tg::tril(x, k), lo, 0);
+        require_close(tg::triu(x, k), up, 0);
+    }
+    // diagonal of axes (1, 2) with offsets, and of axes (2, 0)
+    for (std::int64_t off : {-2, -1, 0, 1, 3, 4}) {
+        std::vector<double> want;
+        for (std::size_t b = 0; b < 2; ++b)
+            for (std::int64_t i = 0; i < 3; ++i)
+                if (i + off >= 0 && i + off < 4)
+                    want.push_back(v[b * 12 + static_cast<std::size_t>(i * 4 + i + off)]);
+        const Tensor d = tg::diagonal(x, off, 1, 2);
+        REQUIRE(d.dim() == 2);
+        CHECK(d.shape()[0] == 2);
+        require_close(d, want, 0);
+    }
+    std::vector<double> want20;  // x[i][j][k] with k = j' = ... : plane (axis 2, axis 0)
+    for (std::size_t j = 0; j < 3; ++j)
+        for (std::size_t i = 0; i < 2; ++i) want20.push_back(v[i * 12 + j * 4 + i]);
+    require_close(tg::diagonal(x, 0, 2, 0), want20, 0);
+    // diag_embed of [2, 3] at offsets 0, 1, -2
+    const Tensor d = sample({2, 3}, Domain::any, gen);
+    const auto dv = d.to_vector();
+    for (std::int64_t off : {0, 1, -2}) {
+        const std::size_t s = 3 + static_cast<std::size_t>(std::abs(off));
+        std::vector<double> want(2 * s * s, 0.0);
+        for (std::size_t b = 0; b < 2; ++b)
+            for (std::int64_t i = 0; i < 3; ++i) {
+                const std::int64_t r = off >= 0 ? i : i - off, c = r + off;
+                want[b * s * s + static_cast<std::size_t>(r) * s + static_cast<std::size_t>(c)] =
+                    dv[b * 3 + static_cast<std::size_t>(i)];
+            }
+        const Tensor m = tg::diag_embed(d, off);
+        REQUIRE(m.shape() == Shape{2, s, s});
+        require_close(m, want, 0);
+    }
+    const Tensor row = tg::reshape(tg::slice(d, 0, 0, 1), {3});
+    REQUIRE(tg::diag(row, 1).shape() == Shape{4, 4});
+    require_close_tensors(tg::diag(tg::diag(row, 1), 1), row, 0);
+    require_throws<tg::ValueError>([&] { tg::tril(tg::zeros({3}, tg::kFloat64)); },
+                                   {"tril", "[3]"});
+    require_throws<tg::ValueError>([&] { tg::diag(x); }, {"diag", "[2, 3, 4]"});
+    require_throws<tg::ValueError>([&] { tg::diagonal(x, 0, 1, -2); }, {"diagonal", "axis 1"});
+}
+
+TEST_CASE("split and chunk", "[indexing][rearrange]") {
+    const Tensor x = tg::arange(14, tg::kFloat64);
+    const Tensor m = tg::reshape(x, {2, 7});
+    const auto parts = tg::split(m, 3, 1);
+    REQUIRE(parts.size() == 3);
+    CHECK(parts[0].to_vector() == std::vector<double>{0, 1, 2, 7, 8, 9});
+    CHECK(parts[2].to_vector() == std::vector<double>{6, 13});
+    const auto sized = tg::split(x, std::vector<std::size_t>{5, 0, 9});
+    REQUIRE(sized.size() == 3);
+    CHECK(sized[1].shape() == Shape{0});
+    CHECK(sized[2].to_vector().front() == 5);
+    const auto chunks = tg::chunk(x, 4);  // ceil(14/4) = 4: pieces 4, 4, 4, 2
+    REQUIRE(chunks.size() == 4);
+    CHECK(chunks[3].to_vector() == std::vector<double>{12, 13});
+    CHECK(tg::chunk(tg::arange(6, tg::kFloat64), 4).size() == 3);  // pieces of 2, as PyTorch
+    require_throws<tg::ShapeError>(
+        [&] {
+            tg::split(x, std::vector<std::size_t>{5, 5});
+        },
+        {"split", "10", "14"});
+    require_throws<tg::ValueError>([&] { tg::chunk(x, 0); }, {"chunk", "0 chunks"});
+}
+
+TEST_CASE("pad modes follow PyTorch", "[indexing][pad]") {
+    // Reference from torch.nn.functional.pad semantics, written out by index arithmetic.
+    Generator gen(6);
+    const Tensor x = sample({2, 3, 4}, Domain::any, gen);
+    const auto v = x.to_vector();
+    const std::size_t b0 = 2, a0 = 1, b1 = 3, a1 = 2;  // pads of axes 1 and 2
+    const std::int64_t n = 3, m = 4;
+    for (auto mode : {tg::PadMode::reflect, tg::PadMode::replicate, tg::PadMode::circular,
+                      tg::PadMode::constant}) {
+        auto src = [&](std::int64_t i, std::int64_t len) -> std::int64_t {
+            switch (mode) {
+                case tg::PadMode::reflect:
+                    return i < 0 ? -i : (i >= len ? 2 * len - 2 - i : i);
+                case tg::PadMode::replicate:
+                    return std::min(std::max<std::int64_t>(i, 0), len - 1);
+                case tg::PadMode::circular:
+                    return ((i % len) + len) % len;
+                default:
+                    return (i < 0 || i >= len) ? -1 : i;
+            }
+        };
+        std::vector<double> want;
+        for (std::size_t b = 0; b < 2; ++b)
+            for (std::int64_t i = -static_cast<std::int64_t>(b0);
+                 i < n + static_cast<std::int64_t>(a0); ++i)
+                for (std::int64_t j = -static_cast<std::int64_t>(b1);
+                     j < m + static_cast<std::int64_t>(a1); ++j) {
+                    const std::int64_t si = src(i, n), sj = src(j, m);
+                    want.push_back(
+                        si < 0 || sj < 0 ? 2.5 : v[b * 12 + static_cast<std::size_t>(si * m + sj)]);
+                }
+        const Tensor y = tg::pad(x, {{0, 0}, {b0, a0}, {b1, a1}}, mode, 2.5);
+        REQUIRE(y.shape() == Shape{2, 6, 9});
+        require_close(y, want, 0);
+    }
+    require_throws<tg::ValueError>(
+        [&] {
+            tg::pad(x, {{0, 0}, {3, 0}, {0, 0}}, tg::PadMode::reflect);
+        },
+        {"pad (reflect)", "axis 1", "[2, 3, 4]"});
+    require_throws<tg::ValueError>(
+        [&] {
+            tg::pad(tg::zeros({0}, tg::kFloat64), {{1, 0}}, tg::PadMode::circular);
+        },
+        {"pad (circular)", "empty"});
+}
