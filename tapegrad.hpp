@@ -32,6 +32,7 @@
 #include "ops/math.hpp"
 #include "ops/nonfinite.hpp"
 #include "ops/print.hpp"
+#include "ops/products.hpp"
 #include "ops/random.hpp"
 #include "ops/rearrange.hpp"
 #include "ops/reduction.hpp"

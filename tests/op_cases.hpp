@@ -375,6 +375,27 @@ inline std::vector<OpCase> all_op_cases() {
     add_case("pad constant 2.5", {{2, 3}}, {Domain::any}, one([](const Tensor& x) {
                  return pad(x, {{1, 0}, {0, 2}}, PadMode::constant, 2.5);
              }));
+    add_case("outer", {{3}, {4}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return outer(a, b); }));
+    add_case("kron", {{2, 3}, {2, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return kron(a, b); }));
+    add_case("tensordot", {{2, 3, 4}, {4, 3, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) {
+                 return tensordot(a, b, {1, 2}, {1, 0});
+             }));
+    add_case("batched_matmul broadcast", {{2, 1, 3, 4}, {3, 4, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return batched_matmul(a, b); }));
+    add_case("einsum bhqd,bhkd->bhqk", {{2, 2, 3, 4}, {2, 2, 2, 4}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) {
+                 return einsum("bhqd,bhkd->bhqk", {a, b});
+             }));
+    add_case("einsum ij,jk->ki", {{3, 4}, {4, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) {
+                 return einsum("ij,jk->ki", {a, b});
+             }));
+    add_case("einsum bi,ij,bj->b", {{2, 3}, {3, 4}, {2, 4}},
+             {Domain::any, Domain::any, Domain::any},
+             [](const std::vector<Tensor>& in) { return einsum("bi,ij,bj->b", in); });
     return cases;
 }
 

@@ -344,3 +344,152 @@ TEST_CASE("pad modes follow PyTorch", "[indexing][pad]") {
         },
         {"pad (circular)", "empty"});
 }
+
+namespace {
+
+// C[b] = A[b] B[b] for row-major [n, k] and [k, m] blocks, by plain loops.
+std::vector<double> loop_matmul(const std::vector<double>& a, const std::vector<double>& b,
+                                std::size_t n, std::size_t k, std::size_t m) {
+    std::vector<double> c(n * m, 0.0);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < m; ++j)
+            for (std::size_t l = 0; l < k; ++l) c[i * m + j] += a[i * k + l] * b[l * m + j];
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("outer, kron and tensordot", "[indexing][products]") {
+    Generator gen(7);
+    const Tensor a = sample({3}, Domain::any, gen), b = sample({4}, Domain::any, gen);
+    std::vector<double> o;
+    for (double x : a.to_vector())
+        for (double y : b.to_vector()) o.push_back(x * y);
+    require_close(tg::outer(a, b), o, 0);
+    // kron of [2, 3] and [2, 2]: [4, 6]
+    const Tensor p = sample({2, 3}, Domain::any, gen), q = sample({2, 2}, Domain::any, gen);
+    const auto pv = p.to_vector(), qv = q.to_vector();
+    std::vector<double> k(24);
+    for (std::size_t i = 0; i < 2; ++i)
+        for (std::size_t j = 0; j < 3; ++j)
+            for (std::size_t r = 0; r < 2; ++r)
+                for (std::size_t s = 0; s < 2; ++s)
+                    k[(i * 2 + r) * 6 + j * 2 + s] = pv[i * 3 + j] * qv[r * 2 + s];
+    const Tensor kr = tg::kron(p, q);
+    REQUIRE(kr.shape() == Shape{4, 6});
+    require_close(kr, k, 0);
+    CHECK(tg::kron(a, q).shape() == Shape{2, 6});  // a as [1, 3]
+    // tensordot of [2, 3, 4] and [4, 3, 5] over a's axes (1, 2) with b's (1, 0)
+    const Tensor x = sample({2, 3, 4}, Domain::any, gen), y = sample({4, 3, 5}, Domain::any, gen);
+    const auto xv = x.to_vector(), yv = y.to_vector();
+    std::vector<double> t(10, 0.0);
+    for (std::size_t i = 0; i < 2; ++i)
+        for (std::size_t m = 0; m < 5; ++m)
+            for (std::size_t j = 0; j < 3; ++j)
+                for (std::size_t l = 0; l < 4; ++l)
+                    t[i * 5 + m] += xv[(i * 3 + j) * 4 + l] * yv[(l * 3 + j) * 5 + m];
+    require_close(tg::tensordot(x, y, {1, 2}, {1, 0}), t, 1e-12);
+    CHECK(tg::tensordot(x, tg::permute(y, {1, 0, 2}), 2).shape() == Shape{2, 5});
+    require_close(
+        tg::tensordot(x, tg::permute(y, {1, 0, 2}), std::size_t{0}),
+        tg::reshape(
+            tg::mul(tg::reshape(x, {24, 1}), tg::reshape(tg::permute(y, {1, 0, 2}), {1, 60})), {-1})
+            .to_vector(),
+        0);
+    require_throws<tg::ShapeError>([&] { tg::tensordot(x, y, {0}, {0}); },
+                                   {"tensordot", "[2, 3, 4]", "[4, 3, 5]"});
+    require_throws<tg::ShapeError>([&] { tg::outer(p, b); }, {"outer", "[2, 3]"});
+}
+
+TEST_CASE("batched_matmul broadcasts its batch axes", "[indexing][products]") {
+    Generator gen(8);
+    const Tensor a = sample({2, 1, 3, 4}, Domain::any, gen);
+    const Tensor b = sample({3, 4, 5}, Domain::any, gen);
+    const auto av = a.to_vector(), bv = b.to_vector();
+    std::vector<double> want;
+    for (std::size_t i = 0; i < 2; ++i)
+        for (std::size_t j = 0; j < 3; ++j) {
+            const std::vector<double> ab(av.begin() + static_cast<std::ptrdiff_t>(i * 12),
+                                         av.begin() + static_cast<std::ptrdiff_t>(i * 12 + 12));
+            const std::vector<double> bb(bv.begin() + static_cast<std::ptrdiff_t>(j * 20),
+                                         bv.begin() + static_cast<std::ptrdiff_t>(j * 20 + 20));
+            const auto c = loop_matmul(ab, bb, 3, 4, 5);
+            want.insert(want.end(), c.begin(), c.end());
+        }
+    const Tensor c = tg::batched_matmul(a, b);
+    REQUIRE(c.shape() == Shape{2, 3, 3, 5});
+    require_close(c, want, 1e-12, 1e-12);
+    CHECK(tg::batched_matmul(tg::slice(b, 0, 0, 1), tg::zeros({5, 2}, tg::kFloat64)).shape() ==
+          Shape{1, 4, 2});
+    require_throws<tg::ShapeError>(
+        [&] {
+            tg::batched_matmul(tg::zeros({2, 2, 3, 4}, tg::kFloat64), b);
+        },
+        {"batched_matmul", "[2, 2, 3, 4]", "[3, 4, 5]", "broadcast"});
+    require_throws<tg::ShapeError>([&] { tg::batched_matmul(a, a); },
+                                   {"batched_matmul", "inner", "4 vs 3"});
+}
+
+TEST_CASE("einsum against plain loops", "[indexing][einsum]") {
+    Generator gen(9);
+    // bhqd,bhkd->bhqk: attention scores
+    const Tensor q = sample({2, 3, 4, 5}, Domain::any, gen),
+                 k = sample({2, 3, 6, 5}, Domain::any, gen);
+    const auto qv = q.to_vector(), kv = k.to_vector();
+    std::vector<double> s(2 * 3 * 4 * 6, 0.0);
+    for (std::size_t b = 0; b < 2; ++b)
+        for (std::size_t h = 0; h < 3; ++h)
+            for (std::size_t i = 0; i < 4; ++i)
+                for (std::size_t j = 0; j < 6; ++j)
+                    for (std::size_t d = 0; d < 5; ++d)
+                        s[((b * 3 + h) * 4 + i) * 6 + j] +=
+                            qv[((b * 3 + h) * 4 + i) * 5 + d] * kv[((b * 3 + h) * 6 + j) * 5 + d];
+    const Tensor e = tg::einsum("bhqd,bhkd->bhqk", {q, k});
+    REQUIRE(e.shape() == Shape{2, 3, 4, 6});
+    require_close(e, s, 1e-12, 1e-12);
+    // ij,jk->ik, implicit ij,jk and bij,bjk->bik
+    const Tensor x = sample({3, 4}, Domain::any, gen), y = sample({4, 2}, Domain::any, gen);
+    const auto xy = loop_matmul(x.to_vector(), y.to_vector(), 3, 4, 2);
+    require_close(tg::einsum("ij,jk->ik", {x, y}), xy, 1e-12, 1e-12);
+    require_close(tg::einsum("ij,jk", {x, y}), xy, 1e-12, 1e-12);
+    require_close(tg::einsum("ij,jk->ki", {x, y}),
+                  tg::transpose(tg::from_vector(xy, {3, 2}, tg::kFloat64)).to_vector(), 1e-12,
+                  1e-12);
+    const Tensor bx = tg::reshape(tg::concat({x, x * 2.0}, 0), {2, 3, 4});
+    const Tensor by = tg::reshape(tg::concat({y, -y}, 0), {2, 4, 2});
+    std::vector<double> bxy = xy;
+    for (double v : xy) bxy.push_back(-2 * v);
+    require_close(tg::einsum("bij,bjk->bik", {bx, by}), bxy, 1e-12, 1e-12);
+    // i,j->ij
+    const Tensor u = sample({3}, Domain::any, gen), w = sample({4}, Domain::any, gen);
+    require_close_tensors(tg::einsum("i,j->ij", {u, w}), tg::outer(u, w), 0);
+    // bi,ij,bj->b: a bilinear form per batch row
+    const Tensor l = sample({2, 3}, Domain::any, gen), r = sample({2, 4}, Domain::any, gen);
+    const auto lv = l.to_vector(), rv = r.to_vector(), xv = x.to_vector();
+    std::vector<double> bil(2, 0.0);
+    for (std::size_t b = 0; b < 2; ++b)
+        for (std::size_t i = 0; i < 3; ++i)
+            for (std::size_t j = 0; j < 4; ++j)
+                bil[b] += lv[b * 3 + i] * xv[i * 4 + j] * rv[b * 4 + j];
+    require_close(tg::einsum("bi,ij,bj->b", {l, x, r}), bil, 1e-12, 1e-12);
+    // one operand: a transpose and a sum; a label only in one operand is summed
+    require_close_tensors(tg::einsum("ij->ji", {x}), tg::transpose(x), 0);
+    require_close(tg::einsum("ij->", {x}), {tg::sum(x).item()}, 1e-12);
+    require_close_tensors(tg::einsum("ij,k->i", {x, w}), tg::sum(x, {1}) * tg::sum(w), 1e-12,
+                          1e-12);
+    // errors name the equation and what is wrong
+    require_throws<tg::ValueError>([&] { tg::einsum("ii->i", {x}); },
+                                   {"einsum", "\"ii->i\"", "repeats"});
+    require_throws<tg::ValueError>([&] { tg::einsum("...ij->ij", {x}); }, {"einsum", "ellipses"});
+    require_throws<tg::ValueError>([&] { tg::einsum("ij->k", {x}); },
+                                   {"einsum", "'k'", "no input"});
+    require_throws<tg::ValueError>([&] { tg::einsum("ij,jk->ik", {x}); },
+                                   {"einsum", "2 operands", "1 tensors"});
+    require_throws<tg::ShapeError>(
+        [&] {
+            tg::einsum("ij,ij->i", {x, y});
+        },
+        {"einsum", "label 'i'", "size 3"});
+    require_throws<tg::ShapeError>([&] { tg::einsum("ijk->i", {x}); },
+                                   {"einsum", "\"ijk\"", "[3, 4]"});
+}
