@@ -40,6 +40,7 @@
 #include "ops/shape.hpp"
 #include "ops/slicing.hpp"
 #include "ops/softmax.hpp"
+#include "ops/sorting.hpp"
 #include "ops/special.hpp"
 #include "ops/threads.hpp"
 #include "ops/trig.hpp"

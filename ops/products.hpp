@@ -28,14 +28,13 @@ Tensor tensordot(const Tensor& a, const Tensor& b, std::size_t n);
 Tensor batched_matmul(const Tensor& a, const Tensor& b);
 
 // Einstein summation, for equations made of letters, commas and an optional "->":
-// "ij,jk->ik", "bij,bjk->bik", "bhqd,bhkd->bhqk", "i,j->ij", "bi,ij,bj->b", "ii->"? (no: see
-// below). Without "->", the output is the labels that appear exactly once, in alphabetical
-// order (NumPy's rule). Labels of the output must appear in an input, once. A label's size must
-// agree across operands (no broadcasting of size-1 axes).
-// Two operands contract through one batched matmul; more operands are contracted pairwise left
-// to right, keeping only the labels still needed.
-// Unsupported (ValueError naming the equation and the reason): a label repeated within one
-// operand (diagonals, "ii->i"), ellipses "...", and characters other than letters.
+// "ij,jk->ik", "bij,bjk->bik", "bhqd,bhkd->bhqk", "i,j->ij", "bi,ij,bj->b", "ij->ji", "ij->".
+// Without "->", the output is the labels that appear exactly once, in alphabetical order (NumPy's
+// rule). Labels of the output must appear in an input, once. A label's size must agree across
+// operands (no broadcasting of size-1 axes). Two operands contract through one batched matmul; more
+// operands are contracted pairwise left to right, keeping only the labels still needed. Unsupported
+// (ValueError naming the equation and the reason): a label repeated within one operand (diagonals,
+// "ii->i"), ellipses "...", and characters other than letters.
 Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands);
 
 }  // namespace tg

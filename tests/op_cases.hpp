@@ -396,6 +396,10 @@ inline std::vector<OpCase> all_op_cases() {
     add_case("einsum bi,ij,bj->b", {{2, 3}, {3, 4}, {2, 4}},
              {Domain::any, Domain::any, Domain::any},
              [](const std::vector<Tensor>& in) { return einsum("bi,ij,bj->b", in); });
+    add_case("sort axis 1", {{3, 5, 2}}, {Domain::any},
+             one([](const Tensor& x) { return sort(x, 1).values; }));
+    add_case("topk 2 smallest", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return topk(x, 2, -1, false).values; }));
     return cases;
 }
 

@@ -493,3 +493,50 @@ TEST_CASE("einsum against plain loops", "[indexing][einsum]") {
     require_throws<tg::ShapeError>([&] { tg::einsum("ijk->i", {x}); },
                                    {"einsum", "\"ijk\"", "[3, 4]"});
 }
+
+TEST_CASE("sort and topk along an axis", "[indexing][sort]") {
+    Generator gen(10);
+    const Tensor x = sample({3, 5, 2}, Domain::any, gen);
+    const auto v = x.to_vector();
+    for (bool desc : {false, true}) {
+        const tg::SortResult r = tg::sort(x, 1, desc);
+        REQUIRE(r.values.shape() == x.shape());
+        REQUIRE(r.indices.size() == 30);
+        const auto rv = r.values.to_vector();
+        for (std::size_t o = 0; o < 3; ++o)
+            for (std::size_t i = 0; i < 2; ++i) {
+                std::vector<double> col;
+                for (std::size_t j = 0; j < 5; ++j) col.push_back(v[(o * 5 + j) * 2 + i]);
+                std::vector<double> want = col;
+                std::sort(want.begin(), want.end());
+                if (desc) std::reverse(want.begin(), want.end());
+                for (std::size_t j = 0; j < 5; ++j) {
+                    const std::size_t at = (o * 5 + j) * 2 + i;
+                    CHECK(rv[at] == want[j]);
+                    CHECK(col[static_cast<std::size_t>(r.indices[at])] == want[j]);
+                }
+            }
+    }
+    // topk of the last axis: the k largest, largest first; smallest when asked
+    const Tensor m = tg::from_vector({3, 1, 4, 1, 5, 9, 2, 6}, {2, 4}, tg::kFloat64);
+    const tg::SortResult t = tg::topk(m, 2);
+    CHECK(t.values.to_vector() == std::vector<double>{4, 3, 9, 6});
+    CHECK(t.indices == std::vector<std::int64_t>{2, 0, 1, 3});
+    const tg::SortResult lo = tg::topk(m, 3, 1, false);
+    CHECK(lo.values.to_vector() == std::vector<double>{1, 1, 3, 2, 5, 6});
+    CHECK(lo.indices == std::vector<std::int64_t>{1, 3, 0, 2, 0, 3});  // ties keep index order
+    // NaN sorts above every number
+    const Tensor n = tg::from_vector({2, std::nan(""), -1}, {3}, tg::kFloat64);
+    const tg::SortResult up = tg::sort(n);
+    CHECK(up.indices == std::vector<std::int64_t>{2, 0, 1});
+    CHECK(tg::sort(n, 0, true).indices == std::vector<std::int64_t>{1, 0, 2});
+    // the gradient goes to where each value came from
+    const Tensor ml = m.detach().requires_grad_();
+    const Tensor w = tg::from_vector({10, 20, 30, 40}, {2, 2}, tg::kFloat64);
+    const auto g = tg::grad({tg::sum(tg::topk(ml, 2).values * w)}, {ml});
+    CHECK(g[0].to_vector() == std::vector<double>{20, 0, 10, 0, 0, 30, 0, 40});
+    CHECK(tg::topk(m, 0).values.shape() == Shape{2, 0});
+    CHECK(tg::sort(tg::zeros({0, 3}, tg::kFloat64), 0).values.shape() == Shape{0, 3});
+    require_throws<tg::ValueError>([&] { tg::topk(m, 5); }, {"topk", "k = 5", "size 4"});
+    require_throws<tg::ValueError>([&] { tg::sort(tg::scalar_tensor(1.0)); }, {"sort", "0-d"});
+}
