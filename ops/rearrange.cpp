@@ -1,6 +1,7 @@
 #include "ops/rearrange.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "autograd/grad_mode.hpp"
@@ -185,6 +186,9 @@ Tensor diag_embed(const Tensor& x, std::int64_t offset) {
     if (x.dim() == 0) throw ValueError("diag_embed: needs at least 1 axis, got a 0-d tensor");
     const auto n = static_cast<std::int64_t>(x.shape()[x.dim() - 1]);
     const std::int64_t size = n + std::abs(offset);
+    Shape out(x.shape().begin(), x.shape().end() - 1);
+    out.insert(out.end(), {static_cast<std::size_t>(size), static_cast<std::size_t>(size)});
+    kernels::checked_numel("diag_embed", out, x.dtype());
     std::vector<std::int64_t> idx, dims(x.shape().begin(), x.shape().end() - 1);
     for (std::int64_t i = 0; i < n; ++i) {
         const std::int64_t row = offset >= 0 ? i : i - offset;
@@ -258,6 +262,18 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::size_t, std::size_t
     const char* name = mode == PadMode::reflect     ? "pad (reflect)"
                        : mode == PadMode::replicate ? "pad (replicate)"
                                                     : "pad (circular)";
+    Shape padded(x.dim());
+    for (std::size_t d = 0; d < x.dim(); ++d) {
+        const std::size_t limit = std::numeric_limits<std::int64_t>::max();
+        if (pads[d].first > limit || pads[d].second > limit - pads[d].first ||
+            x.shape()[d] > limit - pads[d].first - pads[d].second) {
+            throw ShapeError(std::string(name) + ": pads (" + std::to_string(pads[d].first) + ", " +
+                             std::to_string(pads[d].second) + ") of axis " + std::to_string(d) +
+                             " of " + shape_str(x.shape()) + " overflow the axis length");
+        }
+        padded[d] = x.shape()[d] + pads[d].first + pads[d].second;
+    }
+    kernels::checked_numel(name, padded, x.dtype());
     Tensor y = x;
     for (std::size_t d = 0; d < x.dim(); ++d) {
         const auto [before, after] = pads[d];

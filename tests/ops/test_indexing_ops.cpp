@@ -540,3 +540,37 @@ TEST_CASE("sort and topk along an axis", "[indexing][sort]") {
     require_throws<tg::ValueError>([&] { tg::topk(m, 5); }, {"topk", "k = 5", "size 4"});
     require_throws<tg::ValueError>([&] { tg::sort(tg::scalar_tensor(1.0)); }, {"sort", "0-d"});
 }
+
+TEST_CASE("rearranging ops on empty tensors, NaN and oversized results", "[indexing][empty]") {
+    const Tensor e = tg::zeros({0, 3}, tg::kFloat64);
+    CHECK(tg::flip(e, {0, 1}).shape() == Shape{0, 3});
+    CHECK(tg::roll(e, {2, 1}, {0, 1}).shape() == Shape{0, 3});
+    CHECK(tg::tril(e).shape() == Shape{0, 3});
+    CHECK(tg::diagonal(e).shape() == Shape{0});
+    CHECK(tg::diag_embed(tg::zeros({2, 0}, tg::kFloat64)).shape() == Shape{2, 0, 0});
+    CHECK(tg::pad(e, {{0, 0}, {1, 2}}, tg::PadMode::replicate).shape() == Shape{0, 6});
+    CHECK(tg::einsum("ij,jk->ik", {e, tg::ones({3, 2}, tg::kFloat64)}).shape() == Shape{0, 2});
+    CHECK(tg::batched_matmul(tg::zeros({0, 2, 3}, tg::kFloat64), tg::ones({3, 4}, tg::kFloat64))
+              .shape() == Shape{0, 2, 4});
+    // tril of a NaN above the diagonal: 0, and no NaN in the gradient
+    const Tensor n =
+        tg::from_vector({1, std::nan(""), 2, 3}, {2, 2}, tg::kFloat64).requires_grad_();
+    CHECK(tg::tril(n).to_vector() == std::vector<double>{1, 0, 2, 3});
+    const auto g = tg::grad({tg::sum(tg::tril(n))}, {n});
+    CHECK(g[0].to_vector() == std::vector<double>{1, 0, 1, 1});
+    // sizes that overflow are ShapeErrors, not allocations
+    const std::size_t huge = std::size_t{1} << 62;
+    require_throws<tg::ShapeError>(
+        [&] {
+            tg::pad(tg::zeros({2}, tg::kFloat64), {{huge, huge}}, tg::PadMode::circular);
+        },
+        {"pad (circular)", "[2]"});
+    require_throws<tg::ShapeError>(
+        [&] { tg::diag_embed(tg::zeros({2}, tg::kFloat64), std::int64_t{1} << 40); },
+        {"diag_embed"});
+    require_throws<tg::ShapeError>(
+        [&] {
+            tg::tile(tg::zeros({2}, tg::kFloat64), {std::int64_t{1} << 62, 8});
+        },
+        {"tile"});
+}
