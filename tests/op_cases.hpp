@@ -479,6 +479,92 @@ inline std::vector<OpCase> all_op_cases() {
         add_case("svdvals batched", {{2, 4, 3}}, {Domain::any},
                  one([spread](const Tensor& a) { return svdvals(spread(a)); }));
     }
+
+    // ---- indexing, rearranging and products (ops/gather_scatter.hpp, ...) ----
+    add_case("gather axis 1", {{3, 4, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return gather(x, 1, {3, 0, 1, 1, 2, 3, 0, 0, 3, 2, 1, 0}, {2, 3, 2});
+             }));
+    add_case("take_along_axis axis 0 repeats", {{3, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return take_along_axis(x, {2, 2, 0, 2}, {2, 2}, 0);
+             }));
+    add_case("scatter_add", {{3, 4}, {2, 4}}, {Domain::any, Domain::any},
+             two([](const Tensor& x, const Tensor& s) {
+                 return scatter_add(x, 0, {2, 0, 2, 1, 2, 1, 0, 0}, {2, 4}, s);
+             }));
+    add_case("scatter", {{3, 4}, {3, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& x, const Tensor& s) {
+                 return scatter(x, 1, {3, 0, 1, 2, 0, 3}, {3, 2}, s);
+             }));
+    add_case("masked_fill", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return masked_fill(x, gt(x, 0.2), -1.5); }));
+    add_case("masked_select", {{3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return masked_select(x, from_vector({1, 0, 0, 1}, {4}, x.dtype()));
+             }));
+    add_case("flip", {{3, 4, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 return flip(x, {0, 2});
+             }));
+    add_case("roll", {{3, 4}}, {Domain::any}, one([](const Tensor& x) {
+                 return roll(x, {1, -5}, {0, 1});
+             }));
+    add_case("tile", {{2, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return tile(x, {2, 1, 2});
+             }));
+    add_case("expand", {{3, 1}}, {Domain::any}, one([](const Tensor& x) {
+                 return expand(x, {2, -1, 4});
+             }));
+    add_case("tril -1", {{2, 3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return tril(x, -1); }));
+    add_case("triu 1", {{4, 3}}, {Domain::any}, one([](const Tensor& x) { return triu(x, 1); }));
+    add_case("diagonal 1 of axes 1, 2", {{2, 3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return diagonal(x, 1, 1, 2); }));
+    add_case("diagonal -1 of axes 2, 0", {{3, 2, 4}}, {Domain::any},
+             one([](const Tensor& x) { return diagonal(x, -1, 2, 0); }));
+    add_case("diag_embed -1", {{2, 3}}, {Domain::any},
+             one([](const Tensor& x) { return diag_embed(x, -1); }));
+    add_case("diag of a vector", {{3}}, {Domain::any},
+             one([](const Tensor& x) { return diag(x, 2); }));
+    add_case("split and recombine", {{2, 7}}, {Domain::any}, one([](const Tensor& x) {
+                 const auto p = split(x, 3, 1);
+                 return concat({p[2] * 2.0, p[0] * p[0], p[1]}, 1);
+             }));
+    add_case("chunk", {{5, 2}}, {Domain::any}, one([](const Tensor& x) {
+                 const auto p = chunk(x, 2, 0);
+                 return p[0] * 3.0 + sum(p[1]);
+             }));
+    for (auto mode : {PadMode::reflect, PadMode::replicate, PadMode::circular}) {
+        add_case("pad mode " + std::to_string(static_cast<int>(mode)), {{2, 3, 4}}, {Domain::any},
+                 one([mode](const Tensor& x) {
+                     return pad(x, {{0, 0}, {2, 1}, {3, 2}}, mode);
+                 }));
+    }
+    add_case("pad constant 2.5", {{2, 3}}, {Domain::any}, one([](const Tensor& x) {
+                 return pad(x, {{1, 0}, {0, 2}}, PadMode::constant, 2.5);
+             }));
+    add_case("outer", {{3}, {4}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return outer(a, b); }));
+    add_case("kron", {{2, 3}, {2, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return kron(a, b); }));
+    add_case("tensordot", {{2, 3, 4}, {4, 3, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) {
+                 return tensordot(a, b, {1, 2}, {1, 0});
+             }));
+    add_case("batched_matmul broadcast", {{2, 1, 3, 4}, {3, 4, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) { return batched_matmul(a, b); }));
+    add_case("einsum bhqd,bhkd->bhqk", {{2, 2, 3, 4}, {2, 2, 2, 4}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) {
+                 return einsum("bhqd,bhkd->bhqk", {a, b});
+             }));
+    add_case("einsum ij,jk->ki", {{3, 4}, {4, 2}}, {Domain::any, Domain::any},
+             two([](const Tensor& a, const Tensor& b) {
+                 return einsum("ij,jk->ki", {a, b});
+             }));
+    add_case("einsum bi,ij,bj->b", {{2, 3}, {3, 4}, {2, 4}},
+             {Domain::any, Domain::any, Domain::any},
+             [](const std::vector<Tensor>& in) { return einsum("bi,ij,bj->b", in); });
+    add_case("sort axis 1", {{3, 5, 2}}, {Domain::any},
+             one([](const Tensor& x) { return sort(x, 1).values; }));
+    add_case("topk 2 smallest", {{3, 4}}, {Domain::any},
+             one([](const Tensor& x) { return topk(x, 2, -1, false).values; }));
     return cases;
 }
 

@@ -165,6 +165,26 @@ TEST_CASE("shape mismatches in every op family name the op and the shapes", "[er
                                  index_select(z({2, 3}), 1, {0, 3});
                              },
                              {"index_select", "index 3", "position 1", "size 3"});
+    expect_error<ValueError>("gather index 4 of an axis of size 3",
+                             [] {
+                                 gather(z({3, 2}), 0, {0, 4}, {1, 2});
+                             },
+                             {"gather", "index 4", "position 1", "size 3"});
+    expect_error<ValueError>("scatter writing one place twice",
+                             [] {
+                                 scatter(z({3}), 0, {1, 1}, {2}, z({2}));
+                             },
+                             {"scatter", "index 1", "position 1"});
+    expect_error<ValueError>("einsum with a repeated label",
+                             [] {
+                                 einsum("ii->i", {z({2, 2})});
+                             },
+                             {"einsum", "\"ii->i\"", "repeats"});
+    expect_error<ValueError>("topk k above the axis size",
+                             [] {
+                                 topk(z({2, 3}), 4);
+                             },
+                             {"topk", "k = 4", "size 3"});
     // convolution building blocks
     expect_error<ShapeError>("unfold a 3-D input",
                              [] {
