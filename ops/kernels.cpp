@@ -71,6 +71,12 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
     return out;
 }
 
+std::vector<std::int64_t> all_axes(const Tensor& x) {
+    std::vector<std::int64_t> all(x.dim());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int64_t>(i);
+    return all;
+}
+
 std::vector<bool> axis_flags(const char* op, std::size_t rank, const Dims& axes,
                              std::vector<std::int64_t>& sorted) {
     std::vector<bool> flags(rank, false);

@@ -110,6 +110,8 @@ std::size_t normalize_axis(const char* op, std::int64_t axis, std::size_t rank);
 // for an axis out of range or given twice.
 std::vector<bool> axis_flags(const char* op, std::size_t rank, const Dims& axes,
                              std::vector<std::int64_t>& sorted);
+// 0, 1, ..., x.dim() - 1: a reduction over everything.
+std::vector<std::int64_t> all_axes(const Tensor& x);
 // Row-major strides of a contiguous array of this shape.
 std::vector<std::size_t> strides_of(const Shape& shape);
 

@@ -16,12 +16,6 @@ namespace tg {
 
 namespace {
 
-std::vector<std::int64_t> all_axes(const Tensor& x) {
-    std::vector<std::int64_t> all(x.dim());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int64_t>(i);
-    return all;
-}
-
 // The number of elements reduced over `axes`; ValueError naming `op` for an axis out of range
 // or given twice.
 std::size_t reduced_count(const char* op, const Tensor& x, const Dims& axes) {
@@ -63,7 +57,7 @@ Tensor var(const Tensor& x, const Dims& axes, double correction, bool keepdims) 
 }
 
 Tensor var(const Tensor& x) {
-    return var(x, Dims(all_axes(x)), 1, false);
+    return var(x, Dims(kernels::all_axes(x)), 1, false);
 }
 
 Tensor stddev(const Tensor& x, const Dims& axes, double correction, bool keepdims) {
@@ -71,7 +65,7 @@ Tensor stddev(const Tensor& x, const Dims& axes, double correction, bool keepdim
 }
 
 Tensor stddev(const Tensor& x) {
-    return stddev(x, Dims(all_axes(x)), 1, false);
+    return stddev(x, Dims(kernels::all_axes(x)), 1, false);
 }
 
 }  // namespace tg

@@ -18,12 +18,6 @@ namespace tg {
 
 namespace {
 
-std::vector<std::int64_t> all_axes(const Tensor& x) {
-    std::vector<std::int64_t> all(x.dim());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int64_t>(i);
-    return all;
-}
-
 // |x|^p for p > 0 with the derivative 0 where x = 0 (PyTorch's rule for p < 1, where the slope
 // p |x|^(p-1) is infinite; for p > 1 it is 0 anyway). pow sees 1 where x = 0, so no infinity
 // enters any order.
@@ -36,7 +30,7 @@ Tensor abs_pow(const Tensor& x, double p) {
 }  // namespace
 
 Tensor vector_norm(const Tensor& x, double p) {
-    return vector_norm(x, p, Dims(all_axes(x)), false);
+    return vector_norm(x, p, Dims(kernels::all_axes(x)), false);
 }
 
 Tensor vector_norm(const Tensor& x, double p, const Dims& axes, bool keepdims) {

@@ -228,6 +228,21 @@ void require_leaves_close(const std::vector<Tensor>& got, const Values& expected
 
 const HvpMode kModes[] = {HvpMode::reverse_over_reverse, HvpMode::forward_over_reverse};
 
+// Both HVP modes of `loss` along v against the expected H v, element by element and as v.Hv.
+template <class Loss>
+void require_hvps_close(const Loss& loss, const std::vector<Tensor>& leaves, const Values& v,
+                        const Values& hv, double hv_scale, const std::vector<std::string>& names) {
+    for (HvpMode mode : kModes) {
+        INFO("mode " << int(mode));
+        std::vector<Tensor> vt;
+        for (std::size_t i = 0; i < leaves.size(); ++i)
+            vt.push_back(from_vector(v[i], leaves[i].shape(), kFloat64));
+        const auto got = hvp(loss, leaves, vt, mode);
+        require_leaves_close(got, hv, 1e-8 * hv_scale, 1e-7, names, "H v");
+        REQUIRE(dot(values_of(got), v) == Approx(dot(hv, v)).epsilon(1e-7));
+    }
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -278,15 +293,7 @@ TEST_CASE(
         REQUIRE(loss.item() == Approx(ref.loss).epsilon(1e-12));
         require_leaves_close(grad({loss}, leaves), ref.grads, 1e-12 * g_scale, 1e-9, names,
                              "the gradient");
-        for (HvpMode mode : kModes) {
-            INFO("mode " << int(mode));
-            std::vector<Tensor> vt;
-            for (std::size_t i = 0; i < leaves.size(); ++i)
-                vt.push_back(from_vector(v[i], leaves[i].shape(), kFloat64));
-            const auto got = hvp(loss_of_net, leaves, vt, mode);
-            require_leaves_close(got, hv, 1e-8 * hv_scale, 1e-7, names, "H v");
-            REQUIRE(dot(values_of(got), v) == Approx(dot(hv, v)).epsilon(1e-7));
-        }
+        require_hvps_close(loss_of_net, leaves, v, hv, hv_scale, names);
     }
 }
 
@@ -335,14 +342,6 @@ TEST_CASE(
         require_all_close(y, ref.y, 1e-12, 1e-12, "y");
         require_leaves_close(grad({sum(dy * y)}, leaves), gradient, 1e-12 * g_scale, 1e-9, names,
                              "the gradient");
-        for (HvpMode mode : kModes) {
-            INFO("mode " << int(mode));
-            std::vector<Tensor> vt;
-            for (std::size_t i = 0; i < leaves.size(); ++i)
-                vt.push_back(from_vector(v[i], leaves[i].shape(), kFloat64));
-            const auto got = hvp(loss_of_bn, leaves, vt, mode);
-            require_leaves_close(got, hv, 1e-8 * hv_scale, 1e-7, names, "H v");
-            REQUIRE(dot(values_of(got), v) == Approx(dot(hv, v)).epsilon(1e-7));
-        }
+        require_hvps_close(loss_of_bn, leaves, v, hv, hv_scale, names);
     }
 }
